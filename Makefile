@@ -1,0 +1,52 @@
+# `make run`: the app on the embedded defaults (SQLite file, offline model) at :8000.
+# `make test`: lint, types, unit/integration/e2e tests (SQLite + PostgreSQL + Chromium), evals.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8000
+JOBS ?= 2
+
+.PHONY: setup run test lint typecheck unit evals bench browser postgres clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -U pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(PY) -m store seed --if-empty
+	$(VENV)/bin/chainlit run assistant/app.py --host 127.0.0.1 --port $(PORT) --headless
+
+# Debian's Chromium for the browser tests (no browser downloads work here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+# Start PostgreSQL only if it is not already running (the machine normally runs it).
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+typecheck: setup
+	$(VENV)/bin/mypy assistant tools prompts store evals benchmarks
+
+unit: setup browser postgres
+	$(PY) -m pytest -n $(JOBS) -q
+
+evals: setup
+	$(PY) -m evals run evals/dialogs --jobs $(JOBS) --report out/evals
+
+test: lint typecheck unit evals
+
+bench: setup postgres
+	$(PY) -m benchmarks.store_bench
+
+clean:
+	rm -rf $(VENV) var out .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,81 @@
+"""`python -m store seed|explain|migrate`: the store without chat."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime
+
+from store import services
+from store.db import open_store
+from store.domain.errors import DomainError
+from store.domain.model import Actor
+from store.seed import DEMO_LOGINS, DEMO_PASSWORD, demo_world, load_world, reset
+from store.sql.orm import CustomerRow
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m store")
+    sub = parser.add_subparsers(dest="command", required=True)
+    seed = sub.add_parser("seed", help="build the demo world (customers, staff, ~20 orders)")
+    seed.add_argument("--reset", action="store_true", help="drop everything first")
+    seed.add_argument("--if-empty", action="store_true", help="do nothing if customers exist")
+    explain = sub.add_parser("explain", help="per item: can it be cancelled, and why")
+    explain.add_argument("order_id")
+    sub.add_parser("migrate", help="apply Alembic migrations (DATABASE_URL or SQLite file)")
+    args = parser.parse_args(argv)
+
+    store = open_store()
+    if args.command == "migrate":
+        print("schema is at the latest revision")
+        return 0
+    if args.command == "seed":
+        return _seed(store, reset_first=args.reset, if_empty=args.if_empty)
+    return _explain(store, args.order_id)
+
+
+def _seed(store, *, reset_first: bool, if_empty: bool) -> int:  # type: ignore[no-untyped-def]
+    uow = store.uow()
+    if reset_first:
+        reset(uow)
+        from store.db import upgrade
+        from sqlalchemy import text
+
+        with store.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(store.engine)
+    with uow:
+        has_data = uow.repo.session.query(CustomerRow).first() is not None
+    if has_data:
+        if if_empty:
+            return 0
+        print("the store already has data; use --reset to rebuild it", file=sys.stderr)
+        return 1
+    load_world(uow, demo_world(datetime.now(UTC)), passwords=True)
+    print("demo world loaded. Sign in with (password for all: %r):" % DEMO_PASSWORD)
+    for email, role in DEMO_LOGINS:
+        print(f"  {email:<20} {role}")
+    return 0
+
+
+def _explain(store, order_id: str) -> int:  # type: ignore[no-untyped-def]
+    actor = Actor("staff", os.environ.get("RESCIND_STAFF", "cli@rescind"))
+    try:
+        view = services.lookup_order(store.uow(), actor, order_id)
+    except DomainError as e:
+        print(f"{e.message} [{e.code}; {', '.join(e.rules)}]", file=sys.stderr)
+        return 2
+    data = view.as_dict()
+    print(f"Order {data['order_id']} ({data['status']}), placed {data['placed_at']}, "
+          f"refunded {data['refunded']}")
+    for i in data["items"]:
+        print(f"  {i['id']:<8} {i['title'][:32]:<32} x{i['qty']:<3} {i['price']:>9}  "
+              f"{i['seller'][:14]:<14} {i['status']:<10} -> {i['can']} "
+              f"[{', '.join(i['rules'])}]")
+        print(f"           {i['why']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""Opening the store: engine from `DATABASE_URL` (SQLite file by default), schema via Alembic."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from store.sql.engine import make_engine
+from store.sql.orm import Base
+from store.unit_of_work import Clock, UnitOfWork, system_clock
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE = ROOT / "var" / "rescind.db"
+MIGRATIONS = Path(__file__).resolve().parent / "sql" / "migrations"
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return url
+    DEFAULT_SQLITE.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_SQLITE}"
+
+
+@dataclass
+class Store:
+    engine: Engine
+    clock: Clock = system_clock
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.clock)
+
+
+def open_store(url: str | None = None, clock: Clock = system_clock, *, migrate: bool = True) -> Store:
+    engine = make_engine(url or database_url())
+    if migrate:
+        upgrade(engine)
+    return Store(engine, clock)
+
+
+def memory_store(clock: Clock = system_clock) -> Store:
+    """A fresh private store (evals, tests): the mapped schema, no migration history."""
+    engine = make_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    return Store(engine, clock)
+
+
+def alembic_config(engine: Engine | None = None):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if engine is not None:
+        cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), "head")
