@@ -7,6 +7,8 @@ import os
 import sys
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
 from store import services
 from store.db import open_store
 from store.domain.errors import DomainError
@@ -39,14 +41,15 @@ def _seed(store, *, reset_first: bool, if_empty: bool) -> int:  # type: ignore[n
     uow = store.uow()
     if reset_first:
         reset(uow)
-        from store.db import upgrade
         from sqlalchemy import text
+
+        from store.db import upgrade
 
         with store.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade(store.engine)
     with uow:
-        has_data = uow.repo.session.query(CustomerRow).first() is not None
+        has_data = uow.repo.connection.execute(select(CustomerRow.email).limit(1)).first() is not None
     if has_data:
         if if_empty:
             return 0

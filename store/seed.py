@@ -7,12 +7,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from store.accounts import hash_password
 from store.domain.model import Customer, Item, ItemStatus, Order, StaffMember, money, utc
-from store.sql.repository import SeedWriter
 from store.sql.orm import Base
+from store.sql.repository import SeedWriter
 from store.unit_of_work import UnitOfWork
 
 DEMO_PASSWORD = "rescind"
@@ -41,7 +39,7 @@ def load_world(uow: UnitOfWork, world: Mapping[str, Any], *, passwords: bool = F
     """Insert customers, staff and orders exactly as a dialog's `world:` describes them."""
     pw = hash_password(DEMO_PASSWORD) if passwords else None
     with uow:
-        writer = SeedWriter(_session(uow))
+        writer = SeedWriter(uow.repo.connection)
         emails = set()
         for c in world.get("customers", []):
             emails.add(c["email"])
@@ -69,10 +67,6 @@ def _order(o: Mapping[str, Any]) -> Order:
             unit_price=price, status=ItemStatus(raw["status"]), seller=raw.get("seller"),
         ))
     return Order(oid, str(o["customer"]), parse_time(o["placed_at"]), tuple(items))
-
-
-def _session(uow: UnitOfWork) -> Session:
-    return uow.repo.session
 
 
 def reset(uow: UnitOfWork) -> None:

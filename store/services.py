@@ -19,6 +19,7 @@ from store.domain.model import (
     Actor,
     Channel,
     Item,
+    ItemHistory,
     ItemStatus,
     Order,
     Proposal,
@@ -31,7 +32,7 @@ from store.domain.model import (
 )
 from store.domain.policy import Decision, DecisionKind, decide, decide_order
 from store.unit_of_work import UnitOfWork
-from store.views import Outcome, OrderView, ProposalView, ProposeResult, fingerprint
+from store.views import OrderView, Outcome, ProposalView, ProposeResult, fingerprint
 
 PROPOSAL_TTL = timedelta(minutes=15)
 VERIFICATION_TTL = timedelta(hours=2)
@@ -42,8 +43,8 @@ EventKind = Literal["process", "ship", "deliver", "seller_approves", "seller_den
 # --- reading ------------------------------------------------------------------------------
 def lookup_order(uow: UnitOfWork, actor: Actor, order_id: str) -> OrderView:
     with uow:
-        order = _load(uow, actor, order_id)
-        view = _order_view(uow, order)
+        order, histories = _load_with_history(uow, actor, order_id)
+        view = _order_view(uow, order, histories)
         uow.repo.audit(
             uow.now(), actor, "lookup", "shown", order_id=order.id,
             on_behalf_of=order.customer_email if actor.is_staff else None,
@@ -133,9 +134,8 @@ def propose(
     which replaces any earlier pending one of the same actor and thread."""
     reason_value = _reason(kind, reason)
     with uow:
-        order = _load(uow, actor, order_id)
+        order, histories = _load_with_history(uow, actor, order_id)
         _require_verified(uow, actor, order.customer_email)
-        histories = uow.repo.histories(order.id)
         decisions = {i.id: decide(i, order.placed_at, uow.now(), histories.get(i.id))
                      for i in order.items}
         chosen = _select(order, item_ids, decisions, kind)
@@ -241,9 +241,9 @@ def confirm(
 
 
 def _carry_out(uow: UnitOfWork, p: Proposal, now: datetime) -> Outcome:
-    order = uow.repo.order(p.order_id, lock=True)
-    assert order is not None  # orders are never deleted
-    histories = uow.repo.histories(order.id)
+    found = uow.repo.order_with_history(p.order_id, lock=True)
+    assert found is not None  # orders are never deleted
+    order, histories = found
     ok: list[Item] = []
     failed: list[dict[str, Any]] = []
     for item_id in p.item_ids:
@@ -455,12 +455,18 @@ def _check_id(order_id: str) -> None:
 
 
 def _load(uow: UnitOfWork, actor: Actor, order_id: str) -> Order:
+    return _load_with_history(uow, actor, order_id)[0]
+
+
+def _load_with_history(
+    uow: UnitOfWork, actor: Actor, order_id: str
+) -> tuple[Order, dict[str, ItemHistory]]:
     _check_id(order_id)
-    order = uow.repo.order(order_id.strip())
-    if order is None or (not actor.is_staff and order.customer_email != actor.email):
+    found = uow.repo.order_with_history(order_id.strip())
+    if found is None or (not actor.is_staff and found[0].customer_email != actor.email):
         where = "" if actor.is_staff else " on your account"
         raise errors.OrderNotFound(f"I couldn't find order {order_id.strip()}{where}.")
-    return order
+    return found
 
 
 def _list_owner(uow: UnitOfWork, actor: Actor, customer_email: str | None) -> str:
@@ -487,8 +493,12 @@ def _require_verified(uow: UnitOfWork, actor: Actor, customer_email: str) -> Non
         )
 
 
-def _order_view(uow: UnitOfWork, order: Order) -> OrderView:
-    decisions = decide_order(order, uow.now(), uow.repo.histories(order.id))
+def _order_view(
+    uow: UnitOfWork, order: Order, histories: dict[str, ItemHistory] | None = None
+) -> OrderView:
+    if histories is None:
+        histories = uow.repo.histories(order.id)
+    decisions = decide_order(order, uow.now(), histories)
     refunded = uow.repo.refunded([order.id]).get(order.id, Decimal("0.00"))
     return OrderView(order, decisions, refunded)
 

@@ -6,9 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from store.domain.errors import StoreUnavailable
 from store.sql.repository import SqlRepository
@@ -21,24 +20,33 @@ def system_clock() -> datetime:
 
 
 class UnitOfWork:
-    """`with uow: ...; uow.commit()`. One session, one transaction per `with` block."""
+    """`with uow: ...; uow.commit()`. One connection, one transaction per `with` block.
+
+    A plain Core connection rather than an ORM session: the repository maps rows to
+    domain values itself, and skipping the session keeps a transaction cheap."""
 
     repo: SqlRepository
 
     def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
         self.engine = engine
         self.clock = clock
-        self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
-        self._session: Session | None = None
+        self._connection: Connection | None = None
 
     def now(self) -> datetime:
         return self.clock()
 
     def __enter__(self) -> UnitOfWork:
-        if self._session is not None:
+        if self._connection is not None:
             raise RuntimeError("unit of work is already in use (not re-entrant)")
-        self._session = self._factory()
-        self.repo = SqlRepository(self._session)
+        try:
+            self._connection = self.engine.connect()
+            self._connection.begin()
+        except (OperationalError, DBAPIError) as e:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+            raise StoreUnavailable() from e
+        self.repo = SqlRepository(self._connection)
         return self
 
     def __exit__(
@@ -47,22 +55,22 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session, self._session = self._session, None
-        assert session is not None
+        connection, self._connection = self._connection, None
+        assert connection is not None
         try:
-            session.rollback()
+            connection.rollback()
         except DBAPIError:
             pass  # the connection is gone; the transaction died with it
         finally:
-            session.close()
+            connection.close()
         # A dropped database is an operational fault, not a bug: report it in domain terms
         # so every edge shows the same clear message and nothing half-written survives.
         if isinstance(exc, OperationalError | DBAPIError) and _is_connection_fault(exc):
             raise StoreUnavailable() from exc
 
     def commit(self) -> None:
-        assert self._session is not None
-        self._session.commit()
+        assert self._connection is not None
+        self._connection.commit()
 
 
 def _is_connection_fault(exc: DBAPIError) -> bool:

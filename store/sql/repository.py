@@ -11,8 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from store.domain.model import (
     Actor,
@@ -47,143 +46,181 @@ from store.sql.orm import (
     VerificationRow,
 )
 
+_customers = CustomerRow.__table__
+_staff = StaffRow.__table__
+_orders = OrderRow.__table__
+_items = ItemRow.__table__
+_proposals = ProposalRow.__table__
+_requests = SellerRequestRow.__table__
+_flags = RefusalFlagRow.__table__
+_refunds = RefundRow.__table__
+
+# Statements are built once: SQLAlchemy then reuses their compiled form, and the hot paths
+# (propose, confirm, lookup) spend their time in the database instead of building queries.
+_ORDER = (
+    select(
+        _orders.c.customer_email, _orders.c.placed_at, _items,
+        _requests.c.status.label("request_status"),
+        _requests.c.after_shipment.label("request_after_shipment"),
+        _flags.c.id.label("flag_id"),
+    )
+    .join(_items, _items.c.order_id == _orders.c.id)
+    .outerjoin(_requests, _requests.c.item_id == _items.c.id)
+    .outerjoin(_flags, _flags.c.item_id == _items.c.id)
+    .where(_orders.c.id == bindparam("oid"))
+    .order_by(_items.c.position)
+)
+# Lock the item rows only: a confirmation and a warehouse event on the same item serialise.
+_ORDER_LOCKED = _ORDER.with_for_update(of=_items)
+_OWNER = select(_orders.c.customer_email).where(_orders.c.id == bindparam("oid"))
+_ITEM = select(_items).where(_items.c.id == bindparam("iid"))
+_PROPOSAL = select(_proposals).where(_proposals.c.id == bindparam("pid"))
+_PROPOSAL_LOCKED = _PROPOSAL.with_for_update()
+_DISCARD = (
+    update(_proposals)
+    .where(
+        _proposals.c.actor_email == bindparam("email"),
+        _proposals.c.actor_kind == bindparam("akind"),
+        _proposals.c.status == ProposalStatus.PENDING.value,
+    )
+    .values(status=ProposalStatus.DISCARDED.value, confirmed_at=bindparam("at"))
+    .returning(_proposals.c.id)
+)
+_REQUEST = select(_requests).where(_requests.c.item_id == bindparam("iid"))
+_INSERT_PROPOSAL = insert(_proposals)
+_INSERT_CANCELLATION = insert(CancellationRow.__table__)
+_INSERT_REFUND = insert(_refunds)
+_INSERT_REQUEST = insert(_requests)
+_INSERT_FLAG = insert(_flags)
+_INSERT_EMAIL = insert(EmailRow.__table__)
+_INSERT_AUDIT = insert(AuditRow.__table__)
+_SET_STATUS = (
+    update(_items).where(_items.c.id == bindparam("iid")).values(status=bindparam("st"))
+)
+_CLOSE_PROPOSAL = (
+    update(_proposals)
+    .where(_proposals.c.id == bindparam("pid"))
+    .values(status=bindparam("st"), outcome=bindparam("out"), confirmed_at=bindparam("at"))
+)
+
 
 class SqlRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def _run(self, statement: Any, params: Any = None) -> Any:
+        return self.connection.execute(statement, params)
+
+    def _scalar(self, statement: Any) -> Any:
+        return self.connection.execute(statement).scalar()
 
     # --- accounts -------------------------------------------------------------------------
     def customer(self, email: str) -> Customer | None:
-        row = self.session.get(CustomerRow, email)
+        row = self._run(select(_customers).where(_customers.c.email == email)).first()
         return Customer(row.email, row.name, row.postcode) if row else None
 
     def staff(self, email: str) -> StaffMember | None:
-        row = self.session.get(StaffRow, email)
+        row = self._run(select(_staff).where(_staff.c.email == email)).first()
         return StaffMember(row.email, row.name) if row else None
 
     def password_hash(self, kind: str, email: str) -> str | None:
-        model = StaffRow if kind == "staff" else CustomerRow
-        return self.session.scalar(select(model.password_hash).where(model.email == email))
+        table = _staff if kind == "staff" else _customers
+        stored: str | None = self._run(
+            select(table.c.password_hash).where(table.c.email == email)
+        ).scalar()
+        return stored
 
     # --- orders ---------------------------------------------------------------------------
     def order(self, order_id: str, *, lock: bool = False) -> Order | None:
-        head = self.session.execute(
-            select(OrderRow.id, OrderRow.customer_email, OrderRow.placed_at).where(
-                OrderRow.id == order_id
-            )
-        ).first()
-        if head is None:
+        found = self.order_with_history(order_id, lock=lock)
+        return found[0] if found else None
+
+    def order_with_history(
+        self, order_id: str, *, lock: bool = False
+    ) -> tuple[Order, dict[str, ItemHistory]] | None:
+        """The order, its items and what was already recorded per item, in one round trip."""
+        rows = self._run(_ORDER_LOCKED if lock else _ORDER, {"oid": order_id}).all()
+        if not rows:
             return None
-        query = select(ItemRow).where(ItemRow.order_id == order_id).order_by(ItemRow.position)
-        if lock:
-            query = query.with_for_update()
-        items = tuple(_item(r) for r in self.session.scalars(query))
-        return Order(head.id, head.customer_email, utc(head.placed_at), items)
+        first = rows[0]
+        order = Order(order_id, first.customer_email, utc(first.placed_at),
+                      tuple(_item(r) for r in rows))
+        histories = {
+            r.id: ItemHistory(
+                SellerRequest(order_id, r.id, RequestStatus(r.request_status),
+                              bool(r.request_after_shipment))
+                if r.request_status is not None else None,
+                r.flag_id is not None,
+            )
+            for r in rows
+            if r.request_status is not None or r.flag_id is not None
+        }
+        return order, histories
 
     def order_owner(self, order_id: str) -> str | None:
-        return self.session.scalar(
-            select(OrderRow.customer_email).where(OrderRow.id == order_id)
-        )
+        owner: str | None = self._run(_OWNER, {"oid": order_id}).scalar()
+        return owner
 
     def recent_orders(self, customer_email: str, limit: int) -> list[Order]:
-        ids = self.session.scalars(
+        ids = self._run(
             select(OrderRow.id)
             .where(OrderRow.customer_email == customer_email)
             .order_by(OrderRow.placed_at.desc(), OrderRow.id.desc())
             .limit(limit)
-        ).all()
+        ).scalars().all()
         return [o for o in (self.order(i) for i in ids) if o is not None]
 
     def histories(self, order_id: str) -> dict[str, ItemHistory]:
-        requests = {
-            r.item_id: SellerRequest(
-                r.order_id, r.item_id, RequestStatus(r.status), r.after_shipment
-            )
-            for r in self.session.scalars(
-                select(SellerRequestRow).where(SellerRequestRow.order_id == order_id)
-            )
-        }
-        flagged = set(
-            self.session.scalars(
-                select(RefusalFlagRow.item_id).where(RefusalFlagRow.order_id == order_id)
-            )
-        )
-        return {
-            item_id: ItemHistory(requests.get(item_id), item_id in flagged)
-            for item_id in set(requests) | flagged
-        }
+        found = self.order_with_history(order_id)
+        return found[1] if found else {}
 
     def item(self, item_id: str) -> Item | None:
-        row = self.session.get(ItemRow, item_id)
+        row = self._run(_ITEM, {"iid": item_id}).first()
         return _item(row) if row else None
 
     def set_item_status(self, item_ids: Iterable[str], status: ItemStatus) -> None:
-        self.session.execute(
-            update(ItemRow).where(ItemRow.id.in_(list(item_ids))).values(status=status.value)
-        )
+        self._run(_SET_STATUS, [{"iid": i, "st": status.value} for i in item_ids])
 
     # --- proposals ------------------------------------------------------------------------
     def add_proposal(self, p: Proposal) -> None:
-        self.session.execute(
-            insert(ProposalRow).values(
-                id=p.id,
-                kind=p.kind.value,
-                actor_kind=p.actor.kind,
-                actor_email=p.actor.email,
-                customer_email=p.customer_email,
-                order_id=p.order_id,
-                item_ids=list(p.item_ids),
-                amount=p.amount,
-                reason=p.reason.value if p.reason else None,
-                reason_text=p.reason_text,
-                created_at=p.created_at,
-                expires_at=p.expires_at,
-                status=p.status.value,
-                thread_id=p.thread_id,
-            )
+        self._run(
+            _INSERT_PROPOSAL,
+            dict(
+                id=p.id, kind=p.kind.value, actor_kind=p.actor.kind, actor_email=p.actor.email,
+                customer_email=p.customer_email, order_id=p.order_id,
+                item_ids=list(p.item_ids), amount=p.amount,
+                reason=p.reason.value if p.reason else None, reason_text=p.reason_text,
+                created_at=p.created_at, expires_at=p.expires_at, status=p.status.value,
+                thread_id=p.thread_id, outcome=None, confirmed_at=None,
+            ),
         )
 
     def proposal(self, proposal_id: str, *, lock: bool = False) -> Proposal | None:
-        query = select(ProposalRow).where(ProposalRow.id == proposal_id)
-        if lock:
-            query = query.with_for_update()
-        row = self.session.scalars(query).first()
+        row = self._run(_PROPOSAL_LOCKED if lock else _PROPOSAL, {"pid": proposal_id}).first()
         return _proposal(row) if row else None
 
     def close_proposal(
         self, proposal_id: str, status: ProposalStatus, outcome: dict[str, Any] | None,
         at: datetime,
     ) -> None:
-        self.session.execute(
-            update(ProposalRow)
-            .where(ProposalRow.id == proposal_id)
-            .values(status=status.value, outcome=outcome, confirmed_at=at)
-        )
+        self._run(_CLOSE_PROPOSAL, {"pid": proposal_id, "st": status.value, "out": outcome,
+                                    "at": at})
 
     def discard_pending(self, actor: Actor, thread_id: str | None, at: datetime) -> list[str]:
-        query = select(ProposalRow.id).where(
-            ProposalRow.actor_email == actor.email,
-            ProposalRow.actor_kind == actor.kind,
-            ProposalRow.status == ProposalStatus.PENDING.value,
-        )
+        query = _DISCARD
         if thread_id is not None:
-            query = query.where(ProposalRow.thread_id == thread_id)
-        ids = list(self.session.scalars(query))
-        if ids:
-            self.session.execute(
-                update(ProposalRow)
-                .where(ProposalRow.id.in_(ids))
-                .values(status=ProposalStatus.DISCARDED.value, confirmed_at=at)
-            )
-        return ids
+            query = query.where(_proposals.c.thread_id == thread_id)
+        return list(
+            self._run(query, {"email": actor.email, "akind": actor.kind, "at": at}).scalars()
+        )
 
     # --- effects --------------------------------------------------------------------------
     def add_cancellations(
         self, order_id: str, item_ids: Sequence[str], reason: Reason, reason_text: str | None,
         actor: Actor, on_behalf_of: str, channel: str, proposal_id: str | None, at: datetime,
     ) -> None:
-        self.session.execute(
-            insert(CancellationRow),
+        self._run(
+            _INSERT_CANCELLATION,
             [
                 dict(
                     order_id=order_id, item_id=i, reason=reason.value, reason_text=reason_text,
@@ -197,41 +234,37 @@ class SqlRepository:
     def add_refund(
         self, order_id: str, amount: Decimal, item_ids: Sequence[str], source: str, at: datetime
     ) -> None:
-        self.session.execute(
-            insert(RefundRow).values(
-                order_id=order_id, amount=amount, item_ids=list(item_ids),
-                method="original payment method", source=source, created_at=at,
-            )
-        )
+        self._run(_INSERT_REFUND, dict(
+            order_id=order_id, amount=amount, item_ids=list(item_ids),
+            method="original payment method", source=source, created_at=at,
+        ))
 
     def add_seller_requests(
         self, order_id: str, requests: Sequence[tuple[str, bool]], reason: Reason,
         reason_text: str | None, actor: Actor, proposal_id: str | None, at: datetime,
     ) -> None:
-        self.session.execute(
-            insert(SellerRequestRow),
+        self._run(
+            _INSERT_REQUEST,
             [
                 dict(
                     order_id=order_id, item_id=item_id, status=RequestStatus.PENDING.value,
                     after_shipment=after, reason=reason.value, reason_text=reason_text,
                     actor_kind=actor.kind, actor_email=actor.email, proposal_id=proposal_id,
-                    created_at=at,
+                    created_at=at, decided_at=None,
                 )
                 for item_id, after in requests
             ],
         )
 
     def seller_request(self, item_id: str, *, lock: bool = False) -> SellerRequest | None:
-        query = select(SellerRequestRow).where(SellerRequestRow.item_id == item_id)
-        if lock:
-            query = query.with_for_update()
-        r = self.session.scalars(query).first()
+        query = _REQUEST.with_for_update() if lock else _REQUEST
+        r = self._run(query, {"iid": item_id}).first()
         if r is None:
             return None
         return SellerRequest(r.order_id, r.item_id, RequestStatus(r.status), r.after_shipment)
 
     def set_request_status(self, item_id: str, status: RequestStatus, at: datetime) -> None:
-        self.session.execute(
+        self._run(
             update(SellerRequestRow)
             .where(SellerRequestRow.item_id == item_id)
             .values(status=status.value, decided_at=at)
@@ -241,8 +274,8 @@ class SqlRepository:
         self, order_id: str, item_ids: Sequence[str], actor: Actor, proposal_id: str | None,
         at: datetime,
     ) -> None:
-        self.session.execute(
-            insert(RefusalFlagRow),
+        self._run(
+            _INSERT_FLAG,
             [
                 dict(
                     order_id=order_id, item_id=i, actor_kind=actor.kind, actor_email=actor.email,
@@ -253,17 +286,14 @@ class SqlRepository:
         )
 
     def add_email(self, to: str, order_id: str, subject: str, body: str, at: datetime) -> None:
-        self.session.execute(
-            insert(EmailRow).values(
-                to=to, order_id=order_id, subject=subject, body=body, created_at=at
-            )
-        )
+        self._run(_INSERT_EMAIL, dict(to=to, order_id=order_id, subject=subject, body=body,
+                                      created_at=at, sent_at=None))
 
     def add_handoff(
         self, actor: Actor, customer_email: str | None, order_id: str | None, summary: str,
         thread_id: str | None, at: datetime,
     ) -> int:
-        result = self.session.execute(
+        result = self._run(
             insert(HandoffRow)
             .values(
                 actor_kind=actor.kind, actor_email=actor.email, customer_email=customer_email,
@@ -276,7 +306,7 @@ class SqlRepository:
     def add_verification(
         self, staff_email: str, customer_email: str, order_id: str, method: str, at: datetime
     ) -> None:
-        self.session.execute(
+        self._run(
             insert(VerificationRow).values(
                 staff_email=staff_email, customer_email=customer_email, order_id=order_id,
                 method=method, created_at=at,
@@ -284,7 +314,7 @@ class SqlRepository:
         )
 
     def verified_since(self, staff_email: str, customer_email: str, since: datetime) -> bool:
-        found = self.session.scalar(
+        found = self._scalar(
             select(func.count())
             .select_from(VerificationRow)
             .where(
@@ -301,26 +331,25 @@ class SqlRepository:
         item_ids: Sequence[str] | None = None, rules: Sequence[str] | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        self.session.execute(
-            insert(AuditRow).values(
-                at=at, actor_kind=actor.kind, actor_email=actor.email,
-                on_behalf_of=on_behalf_of, action=action, order_id=order_id,
-                item_ids=list(item_ids) if item_ids is not None else None, outcome=outcome,
-                rules=list(rules) if rules is not None else None, detail=detail,
-            )
-        )
+        self._run(_INSERT_AUDIT, dict(
+            at=at, actor_kind=actor.kind, actor_email=actor.email,
+            on_behalf_of=on_behalf_of, action=action, order_id=order_id,
+            item_ids=list(item_ids) if item_ids is not None else None, outcome=outcome,
+            rules=list(rules) if rules is not None else None, detail=detail,
+        ))
 
     # --- views ----------------------------------------------------------------------------
     def refunded(self, order_ids: Iterable[str]) -> dict[str, Decimal]:
-        rows = self.session.execute(
-            select(RefundRow.order_id, func.sum(RefundRow.amount))
-            .where(RefundRow.order_id.in_(list(order_ids)))
-            .group_by(RefundRow.order_id)
+        rows = self._run(
+            select(_refunds.c.order_id, func.sum(_refunds.c.amount))
+            .where(_refunds.c.order_id.in_(bindparam("oids", expanding=True)))
+            .group_by(_refunds.c.order_id),
+            {"oids": list(order_ids)},
         )
         return {oid: money(total) for oid, total in rows}
 
     def cancellation_details(self, order_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        rows = self.session.scalars(
+        rows = self._run(
             select(CancellationRow).where(CancellationRow.order_id.in_(list(order_ids)))
         )
         return {
@@ -333,7 +362,7 @@ class SqlRepository:
 
     def orders_with_cancellations(self, customer_email: str) -> list[str]:
         return list(
-            self.session.scalars(
+            self._run(
                 select(OrderRow.id)
                 .join(ItemRow, ItemRow.order_id == OrderRow.id)
                 .where(
@@ -342,26 +371,26 @@ class SqlRepository:
                 )
                 .group_by(OrderRow.id, OrderRow.placed_at)
                 .order_by(OrderRow.placed_at.desc())
-            )
+            ).scalars()
         )
 
     def emails_about(self, order_id: str) -> int:
         return int(
-            self.session.scalar(
+            self._scalar(
                 select(func.count()).select_from(EmailRow).where(EmailRow.order_id == order_id)
             )
             or 0
         )
 
 
-def _item(r: ItemRow) -> Item:
+def _item(r: Any) -> Item:
     return Item(
         id=r.id, order_id=r.order_id, title=r.title, qty=r.qty, unit_price=money(r.unit_price),
         status=ItemStatus(r.status), seller=r.seller,
     )
 
 
-def _proposal(r: ProposalRow) -> Proposal:
+def _proposal(r: Any) -> Proposal:
     return Proposal(
         id=r.id, kind=ProposalKind(r.kind), actor=Actor(r.actor_kind, r.actor_email),  # type: ignore[arg-type]
         customer_email=r.customer_email, order_id=r.order_id, item_ids=tuple(r.item_ids),
@@ -374,23 +403,22 @@ def _proposal(r: ProposalRow) -> Proposal:
 class SeedWriter:
     """Inserts a world as given (demo data, a dialog's `world:`); not a business path."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
 
     def customer(self, c: Customer, password_hash: str | None = None) -> None:
-        self.session.add(CustomerRow(email=c.email, name=c.name, postcode=c.postcode,
-                                     password_hash=password_hash))
+        self.connection.execute(insert(_customers).values(
+            email=c.email, name=c.name, postcode=c.postcode, password_hash=password_hash))
 
     def staff(self, s: StaffMember, password_hash: str | None = None) -> None:
-        self.session.add(StaffRow(email=s.email, name=s.name, password_hash=password_hash))
+        self.connection.execute(insert(_staff).values(
+            email=s.email, name=s.name, password_hash=password_hash))
 
     def order(self, o: Order) -> None:
-        self.session.add(OrderRow(id=o.id, customer_email=o.customer_email,
-                                  placed_at=o.placed_at))
-        self.session.flush()
-        self.session.add_all(
-            ItemRow(id=i.id, order_id=o.id, position=n, title=i.title, qty=i.qty,
-                    unit_price=i.unit_price, seller=i.seller, status=i.status.value)
+        self.connection.execute(insert(_orders).values(
+            id=o.id, customer_email=o.customer_email, placed_at=o.placed_at))
+        self.connection.execute(insert(_items), [
+            dict(id=i.id, order_id=o.id, position=n, title=i.title, qty=i.qty,
+                 unit_price=i.unit_price, seller=i.seller, status=i.status.value)
             for n, i in enumerate(o.items)
-        )
-        self.session.flush()
+        ])
