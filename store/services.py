@@ -554,9 +554,9 @@ def _not_actionable(
 
 
 def _reason(kind: ProposalKind, reason: Reason | str | None) -> Reason | None:
-    if kind is ProposalKind.REFUSAL:
-        return Reason(reason) if reason else None
     if reason is None or reason == "":
+        if kind is ProposalKind.REFUSAL:
+            return None  # a refusal flag needs no reason; one given must still be valid
         raise errors.ReasonRequired(
             "Please choose a reason: " + ", ".join(r.label.lower() for r in Reason) + "."
         )

@@ -1,0 +1,134 @@
+"""The assistant's tools. Docstrings and argument descriptions are the schema the model sees.
+
+Read tools return facts; write tools only *propose* (P7): the change happens when the user
+confirms the proposal, which no tool can do. The acting user comes from `runtime.context`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from langchain.tools import ToolRuntime
+from langchain_core.tools import BaseTool, tool
+from pydantic import Field
+
+from store import services
+from store.domain.model import ProposalKind, Reason
+from tools.context import ToolContext
+from tools.results import guarded
+
+Runtime = ToolRuntime[ToolContext]
+OrderId = Annotated[str, Field(description="Order number, e.g. 112-0000001")]
+ItemIds = Annotated[
+    list[str], Field(description='Item ids from lookup_order, or ["all"]', min_length=1)
+]
+ReasonArg = Annotated[
+    Reason | None, Field(description="Ask the user if they gave none; never guess")
+]
+ReasonText = Annotated[str | None, Field(description="Free text, for reason 'other'")]
+
+# Tools whose result is shown to the user as it is: a proposal, or why there is none.
+WRITE_TOOLS = frozenset({"cancel_items", "request_seller_cancellation", "flag_refusal"})
+
+
+@tool
+def lookup_order(runtime: Runtime, order_id: OrderId | None = None) -> str:
+    """Show an order's items, states and what can be done per item. Without order_id: the
+    customer's recent orders."""
+    ctx = runtime.context
+
+    def run() -> dict[str, Any]:
+        if order_id:
+            return {"ok": True, **services.lookup_order(ctx.store.uow(), ctx.actor,
+                                                        order_id).as_dict()}
+        views = services.recent_orders(ctx.store.uow(), ctx.actor,
+                                       customer_email=ctx.acting_for)
+        return {"ok": True, "orders": [v.as_dict() for v in views]}
+
+    return guarded(run)
+
+
+def _propose(
+    ctx: ToolContext, kind: ProposalKind, order_id: str, item_ids: list[str],
+    reason: Reason | None, reason_text: str | None,
+) -> str:
+    return guarded(lambda: services.propose(
+        ctx.store.uow(), ctx.actor, kind, order_id, item_ids, reason, reason_text,
+        thread_id=ctx.thread_id,
+    ).as_dict())
+
+
+@tool(return_direct=True)
+def cancel_items(
+    runtime: Runtime, order_id: OrderId, item_ids: ItemIds, reason: ReasonArg = None,
+    reason_text: ReasonText = None,
+) -> str:
+    """Propose cancelling items (or ["all"]). The user must confirm before anything changes."""
+    return _propose(runtime.context, ProposalKind.CANCEL, order_id, item_ids, reason,
+                    reason_text)
+
+
+@tool(return_direct=True)
+def request_seller_cancellation(
+    runtime: Runtime, order_id: OrderId, item_ids: ItemIds, reason: ReasonArg = None,
+    reason_text: ReasonText = None,
+) -> str:
+    """Propose asking a third-party seller to cancel (their 30 minutes are over, or shipped).
+    The seller decides; never promise the outcome."""
+    return _propose(runtime.context, ProposalKind.SELLER_REQUEST, order_id, item_ids, reason,
+                    reason_text)
+
+
+@tool(return_direct=True)
+def flag_refusal(runtime: Runtime, order_id: OrderId, item_ids: ItemIds) -> str:
+    """Propose telling the returns center the customer will refuse a shipped shop item at the
+    door; refund once it is back."""
+    return _propose(runtime.context, ProposalKind.REFUSAL, order_id, item_ids, None, None)
+
+
+@tool
+def check_cancelled(runtime: Runtime, order_id: OrderId | None = None) -> str:
+    """Check what is recorded as cancelled (all cancelled orders without order_id)."""
+    ctx = runtime.context
+    return guarded(lambda: services.check_cancelled(
+        ctx.store.uow(), ctx.actor, order_id, customer_email=ctx.acting_for))
+
+
+@tool
+def hand_off_to_staff(
+    runtime: Runtime, summary: Annotated[str, Field(description="What the user needs")],
+    order_id: OrderId | None = None,
+) -> str:
+    """Hand the conversation to a support person (asked for a human, or you can't help)."""
+    ctx = runtime.context
+    return guarded(lambda: {"ok": True, "ticket": services.hand_off(
+        ctx.store.uow(), ctx.actor, summary, order_id, ctx.thread_id)})
+
+
+@tool
+def verify_caller(
+    runtime: Runtime, order_id: OrderId,
+    email: Annotated[str | None, Field(description="Account e-mail the caller gave")] = None,
+    postcode: Annotated[str | None, Field(description="Shipping postcode given")] = None,
+) -> str:
+    """Staff: verify a caller by order id plus account e-mail or postcode before acting."""
+    ctx = runtime.context
+
+    def run() -> dict[str, Any]:
+        v = services.verify_caller(ctx.store.uow(), ctx.actor, order_id, email, postcode)
+        ctx.acting_for = v.customer_email
+        return {"ok": True, "verified": v.customer_email, "name": v.customer_name,
+                "order_id": v.order_id, "rules": ["P2"]}
+
+    return guarded(run)
+
+
+CUSTOMER_TOOLS: tuple[BaseTool, ...] = (
+    lookup_order, cancel_items, check_cancelled, request_seller_cancellation, flag_refusal,
+    hand_off_to_staff,
+)
+STAFF_TOOLS: tuple[BaseTool, ...] = (*CUSTOMER_TOOLS, verify_caller)
+
+
+def tools_for(role: str) -> tuple[BaseTool, ...]:
+    return STAFF_TOOLS if role == "staff" else CUSTOMER_TOOLS
