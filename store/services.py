@@ -331,13 +331,16 @@ def verify_caller(
         )
     with uow:
         _check_id(order_id)
+        order_id = order_id.strip()
         owner = uow.repo.order_owner(order_id)
         customer = uow.repo.customer(owner) if owner else None
         method = "email" if email else "postcode"
+        # Every detail the caller gave must match: a wrong e-mail is not rescued by a
+        # right postcode.
         matched = customer is not None and (
-            (email is not None and email.strip().lower() == customer.email.lower())
-            or (postcode is not None and customer.postcode is not None
-                and _norm_postcode(postcode) == _norm_postcode(customer.postcode))
+            (not email or email.strip().lower() == customer.email.lower())
+            and (not postcode or (customer.postcode is not None
+                                  and _norm_postcode(postcode) == _norm_postcode(customer.postcode)))
         )
         if not matched or customer is None:
             uow.repo.audit(uow.now(), actor, "verify_caller", "failed", order_id=order_id,

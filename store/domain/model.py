@@ -208,4 +208,5 @@ def utc(value: datetime) -> datetime:
 
 
 def valid_id(value: str) -> bool:
-    return bool(ID_PATTERN.match(value))
+    # fullmatch: `$` alone also matches before a trailing newline ("A1\n").
+    return bool(ID_PATTERN.fullmatch(value))
