@@ -26,7 +26,8 @@ _NO = {
     "no", "n", "nope", "nah", "don't", "dont", "do", "not", "keep", "it", "them", "stop",
     "never", "mind", "nevermind", "changed", "my", "i've", "ive", "i", "have", "thanks",
     "thank", "you", "please", "wait", "hold", "on", "abort", "forget", "leave", "as", "is",
-    "actually", "cancel", "that", "the", "proposal", "rather", "not.", "want", "to", "anymore", "mind.",
+    "actually", "cancel", "that", "the", "proposal", "rather", "not.", "want", "to", "anymore",
+    "mind.",
 }
 _NO_CORE = {"no", "n", "nope", "nah", "don't", "dont", "not", "keep", "stop", "never",
             "nevermind", "abort", "forget", "wait", "hold", "changed"}

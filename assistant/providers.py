@@ -1,70 +1,67 @@
 """Model providers behind one small interface: `make_model(ModelConfig) -> BaseChatModel`.
 
-- offline (default when nothing is configured): a deterministic dialogue model, no network.
-- openai: OPENAI_API_KEY (+ RESCIND_MODEL to override the default model).
-- openai-compatible: OPENAI_BASE_URL + RESCIND_MODEL (Ollama, vLLM, llama.cpp's server).
+- ``offline`` (default when nothing is configured): the deterministic dialogue model.
+- ``openai``: OPENAI_API_KEY (+ RESCIND_MODEL to override the default model).
+- ``openai-compatible``: OPENAI_BASE_URL + RESCIND_MODEL (Ollama, vLLM, llama.cpp's server).
+
+The variables are documented in `assistant.config`. Both LLM providers speak the Chat
+Completions API through `ChatOpenAI`, with a per-request timeout and retries (the openai
+client retries 429, 5xx and timeouts with backoff, honouring Retry-After).
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from typing import Literal
+from typing import Any
 
-from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_openai import ChatOpenAI
 
-Provider = Literal["offline", "openai", "openai-compatible"]
-DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
+from assistant.config import DEFAULT_OPENAI_MODEL, ConfigError, ModelConfig, Provider
+
+__all__ = ["DEFAULT_OPENAI_MODEL", "ConfigError", "ModelConfig", "Provider", "RescindChatOpenAI",
+           "make_model"]
 
 
-@dataclass(frozen=True)
-class ModelConfig:
-    provider: Provider = "offline"
-    model: str | None = None
-    base_url: str | None = None
-    api_key: str | None = None
-    timeout_s: float = 30.0
-    max_retries: int = 2
-    temperature: float = 0.0
+class RescindChatOpenAI(ChatOpenAI):
+    """ChatOpenAI whose requests never carry ``"content": null``.
 
-    @classmethod
-    def from_env(cls, provider: str | None = None) -> ModelConfig:
-        env = os.environ
-        chosen = provider or env.get("RESCIND_PROVIDER") or (
-            "openai-compatible" if env.get("OPENAI_BASE_URL")
-            else "openai" if env.get("OPENAI_API_KEY") else "offline"
-        )
-        if chosen not in ("offline", "openai", "openai-compatible"):
-            raise ValueError(f"unknown provider {chosen!r}: offline, openai, openai-compatible")
-        return cls(
-            provider=chosen,  # type: ignore[arg-type]
-            model=env.get("RESCIND_MODEL") or None,
-            base_url=env.get("OPENAI_BASE_URL") or None,
-            api_key=env.get("OPENAI_API_KEY") or None,
-            timeout_s=float(env.get("RESCIND_MODEL_TIMEOUT", "30")),
-            max_retries=int(env.get("RESCIND_MODEL_RETRIES", "2")),
-        )
+    LangChain sends an assistant message that only calls tools with null content; OpenAI
+    accepts that, llama.cpp's server rejects it. An empty string is valid everywhere.
+    """
 
-    @property
-    def is_llm(self) -> bool:
-        return self.provider != "offline"
+    def _get_request_payload(
+        self, input_: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = super()._get_request_payload(input_, stop=stop, **kwargs)
+        for message in payload.get("messages", ()):
+            if message.get("content") is None:
+                message["content"] = ""
+        return payload
 
 
 def make_model(config: ModelConfig) -> BaseChatModel:
+    config.check()
     if config.provider == "offline":
-        from assistant.offline import OfflineChatModel
+        from assistant.offline import OfflineChatModel  # type: ignore[attr-defined,import-not-found,unused-ignore]
 
-        return OfflineChatModel()
-    from langchain_openai import ChatOpenAI
+        model: BaseChatModel = OfflineChatModel()
+        return model
+    return _chat_openai(config)
 
-    if config.provider == "openai-compatible" and not (config.base_url and config.model):
-        raise ValueError("openai-compatible needs OPENAI_BASE_URL and RESCIND_MODEL")
-    return ChatOpenAI(
-        model=config.model or DEFAULT_OPENAI_MODEL,
-        base_url=config.base_url if config.provider == "openai-compatible" else None,
-        api_key=config.api_key or "not-needed",  # type: ignore[arg-type]
+
+def _chat_openai(config: ModelConfig) -> RescindChatOpenAI:
+    extra: dict[str, Any] = {}
+    if (effort := config.effective_reasoning_effort) is not None:
+        extra["reasoning_effort"] = effort
+    return RescindChatOpenAI(
+        model=config.model_name,
+        base_url=config.base_url,
+        # Local servers ignore the key, but the client refuses to start without one.
+        api_key=config.api_key or "not-needed",
         timeout=config.timeout_s,
         max_retries=config.max_retries,
         temperature=config.temperature,
-        streaming=False,
+        # Chat Completions is what every OpenAI-compatible server implements.
+        use_responses_api=False,
+        **extra,
     )

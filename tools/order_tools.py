@@ -33,8 +33,8 @@ WRITE_TOOLS = frozenset({"cancel_items", "request_seller_cancellation", "flag_re
 
 @tool
 def lookup_order(runtime: Runtime, order_id: OrderId | None = None) -> str:
-    """Show an order's items, states and what can be done per item. Without order_id: the
-    customer's recent orders."""
+    """Show an order's items, their states and what can be done with each (without order_id:
+    the customer's recent orders)."""
     ctx = runtime.context
 
     def run() -> dict[str, Any]:
@@ -63,7 +63,8 @@ def cancel_items(
     runtime: Runtime, order_id: OrderId, item_ids: ItemIds, reason: ReasonArg = None,
     reason_text: ReasonText = None,
 ) -> str:
-    """Propose cancelling items (or ["all"]). The user must confirm before anything changes."""
+    """Propose cancelling items, or the whole order with ["all"] (no lookup needed).
+    Nothing changes until the user confirms."""
     return _propose(runtime.context, ProposalKind.CANCEL, order_id, item_ids, reason,
                     reason_text)
 
@@ -73,7 +74,7 @@ def request_seller_cancellation(
     runtime: Runtime, order_id: OrderId, item_ids: ItemIds, reason: ReasonArg = None,
     reason_text: ReasonText = None,
 ) -> str:
-    """Propose asking a third-party seller to cancel (their 30 minutes are over, or shipped).
+    """Propose asking a third-party seller to cancel (after their 30 minutes, or shipped).
     The seller decides; never promise the outcome."""
     return _propose(runtime.context, ProposalKind.SELLER_REQUEST, order_id, item_ids, reason,
                     reason_text)
@@ -81,8 +82,8 @@ def request_seller_cancellation(
 
 @tool(return_direct=True)
 def flag_refusal(runtime: Runtime, order_id: OrderId, item_ids: ItemIds) -> str:
-    """Propose telling the returns center the customer will refuse a shipped shop item at the
-    door; refund once it is back."""
+    """Propose telling the returns center the customer will refuse a shipped shop item at
+    the door; the refund follows once it is back."""
     return _propose(runtime.context, ProposalKind.REFUSAL, order_id, item_ids, None, None)
 
 
@@ -128,6 +129,11 @@ CUSTOMER_TOOLS: tuple[BaseTool, ...] = (
     hand_off_to_staff,
 )
 STAFF_TOOLS: tuple[BaseTool, ...] = (*CUSTOMER_TOOLS, verify_caller)
+
+for _tool in STAFF_TOOLS:
+    # Docstrings are wrapped for the source; the model gets each on one line (fewer tokens,
+    # and the same bytes whatever the source's indentation).
+    _tool.description = " ".join(_tool.description.split())
 
 
 def tools_for(role: str) -> tuple[BaseTool, ...]:
