@@ -227,7 +227,7 @@ class Agent:
     # --- checking the model's tool calls ---------------------------------------------------
     def _problems(self, ai: AIMessage) -> dict[str, str]:
         """Tool call id -> what is wrong with it; empty when everything may run."""
-        problems = {c["id"] or "": "The arguments are not valid JSON." for c in
+        problems = {c["id"] or "": "The arguments are not a valid JSON object." for c in
                     ai.invalid_tool_calls}
         for call in ai.tool_calls:
             tool = self.tools_by_name.get(call["name"])

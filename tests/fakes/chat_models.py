@@ -66,7 +66,7 @@ class ScriptedChatModel(BaseChatModel):
     def bound_tool_names(self) -> list[str]:
         return [getattr(t, "name", "?") for t in self._bound_tools]
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedChatModel:  # type: ignore[override]
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedChatModel:  # type: ignore[override,unused-ignore]
         self._bound_tools = list(tools)
         return self
 
@@ -89,7 +89,7 @@ class ScriptedChatModel(BaseChatModel):
         try:
             if isinstance(step, BaseException):
                 raise step
-            answer = step(messages) if callable(step) else step
+            answer: AIMessage = step(messages) if callable(step) else step
             return answer.model_copy(deep=True)
         finally:
             self._own_time += time.perf_counter() - started
@@ -122,3 +122,24 @@ def stream_chunks(message: AIMessage) -> Iterator[AIMessageChunk]:
     for index, bad in enumerate(message.invalid_tool_calls, start=len(message.tool_calls)):
         yield AIMessageChunk(content="", tool_call_chunks=[ToolCallChunk(
             name=bad["name"], args=bad["args"], id=bad["id"], index=index)])
+
+
+def conversation_problem(messages: Sequence[BaseMessage]) -> str | None:
+    """Why a chat API would refuse this message list (a tool call without its result right
+    after it, a result without its call), or None."""
+    from langchain_core.messages import ToolMessage
+
+    open_calls: set[str] = set()
+    for i, message in enumerate(messages):
+        if isinstance(message, ToolMessage):
+            if message.tool_call_id not in open_calls:
+                return f"[{i}] a tool result without its call"
+            open_calls.discard(message.tool_call_id)
+            continue
+        if open_calls:
+            return f"[{i}] tool calls {sorted(open_calls)} have no result"
+        if isinstance(message, AIMessage):
+            if message.invalid_tool_calls:
+                return f"[{i}] invalid tool calls kept"
+            open_calls = {c["id"] or "" for c in message.tool_calls}
+    return f"tool calls {sorted(open_calls)} have no result" if open_calls else None

@@ -3,7 +3,9 @@
 It speaks just enough of ``POST /v1/chat/completions``: JSON answers, streamed answers
 (server-sent events with tool-call deltas), and faults (any status, garbage bodies, stalls).
 It binds to 127.0.0.1 on a free port and records every request body, so a test can check
-what the client sent.
+what the client sent. Like the real servers it refuses (400) a conversation that OpenAI
+rejects (a tool call without its result, a result without its call) or that llama.cpp's
+server rejects (``"content": null``), before using up a scripted step.
 
     with FakeOpenAI() as server:
         server.push(call("lookup_order", {"order_id": "112-0000001"}), say("Here it is."))
@@ -12,6 +14,7 @@ what the client sent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -85,6 +88,7 @@ class FakeOpenAI:
         self.script: deque[Step] = deque()
         self.requests: list[Request] = []
         self.unscripted = 0  # requests that found the script empty
+        self.rejected: list[str] = []  # why requests were refused as invalid
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -133,10 +137,10 @@ class FakeOpenAI:
 
 def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             """Quiet: the tests assert on `requests`."""
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length)
             try:
@@ -147,11 +151,18 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 self._send(404, b'{"error":{"message":"not found"}}')
                 return
+            problem = invalid_conversation(request.messages)
+            if problem is not None:
+                with server._lock:
+                    server.requests.append(request)
+                    server.rejected.append(problem)
+                error = {"error": {"message": problem, "type": "invalid_request_error"}}
+                self._send(400, json.dumps(error).encode())
+                return
             step = server.next_step(request)
-            try:
+            # A client that gave up (a timeout test) leaves nothing to do.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self._answer(step, body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (a timeout test): nothing to do
 
         def _answer(self, step: Step | None, body: dict[str, Any]) -> None:
             if step is None:
@@ -191,6 +202,28 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.close_connection = True
 
     return Handler
+
+
+def invalid_conversation(messages: list[dict[str, Any]]) -> str | None:
+    """Why OpenAI or llama.cpp would refuse these messages, or None."""
+    open_calls: set[str] = set()
+    for i, message in enumerate(messages):
+        if "content" in message and message["content"] is None:
+            return f"messages[{i}]: content must not be null"
+        role = message.get("role")
+        if role == "tool":
+            if message.get("tool_call_id") not in open_calls:
+                return f"messages[{i}]: a 'tool' message must answer a preceding tool call"
+            open_calls.discard(message["tool_call_id"])
+            continue
+        if open_calls:
+            return (f"messages[{i}]: an assistant message with 'tool_calls' must be followed "
+                    f"by tool messages for each tool_call_id; missing {sorted(open_calls)}")
+        if role == "assistant":
+            open_calls = {c["id"] for c in message.get("tool_calls") or []}
+    if open_calls:
+        return f"the conversation ends with unanswered tool calls {sorted(open_calls)}"
+    return None
 
 
 _USAGE = {"prompt_tokens": 900, "completion_tokens": 20, "total_tokens": 920}
