@@ -195,3 +195,8 @@ def test_load_file_names_the_path_it_was_given(tmp_path: Path) -> None:
         load_file(path)
     assert caught.value.problems[0].file == str(path)
 
+
+
+def test_the_suite_shipped_in_the_repo_loads_cleanly() -> None:
+    dialogs, found = load_suite(["evals/dialogs"])
+    assert found == [] and len(dialogs) >= 60
