@@ -1,0 +1,308 @@
+"""Agent overhead per turn, model calls per flow, and the prompt prefix's token count.
+
+    python -m benchmarks.agent_bench [--customers 200] [--warmup 20]
+
+Overhead is everything a turn costs but the model's own time: the loop, memory, tool calls
+through the core, SQLite, rendering. It is measured twice on a migrated SQLite file:
+
+- with an instant model that replays a fixed script (a tool-calling LLM's answers), so the
+  turns have the shape of an OpenAI model's; its own time (inside `_generate`) is subtracted;
+- with the offline model (when present), subtracting the time spent inside the model.
+
+Each simulated customer has their own orders, so every dialog does real work (nothing is
+"already cancelled"). Targets (issue 3): p50 < 5 ms, p99 < 25 ms. Not a test: it prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from assistant.agent import Agent, Conversation, Reply
+from assistant.prompt_budget import TOKEN_BUDGET, prefix_tokens
+from store.db import Store, open_store
+from store.domain.model import Actor
+from store.seed import load_world
+
+P50_TARGET_MS, P99_TARGET_MS = 5.0, 25.0
+# (kind of turn, flow it counts for or "", what the user says, the model's answers)
+Turn = tuple[str, str, str, list[AIMessage]]
+
+
+# --- a model that answers instantly from a script -------------------------------------------
+class InstantModel(BaseChatModel):
+    """Answers with the next queued message; records its own time to subtract it."""
+
+    queue: list[AIMessage] = []  # noqa: RUF012 (pydantic copies field defaults)
+    own_time_s: float = 0.0
+    calls: int = 0
+
+    @property
+    def _llm_type(self) -> str:
+        return "instant-script"
+
+    def bind_tools(self, tools: Any, **kwargs: Any) -> InstantModel:  # type: ignore[override,unused-ignore]
+        return self
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None,
+                  **kwargs: Any) -> ChatResult:
+        started = time.perf_counter()
+        self.calls += 1
+        message = self.queue.pop(0)
+        self.own_time_s += time.perf_counter() - started
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def _call(name: str, n: int, **args: Any) -> AIMessage:
+    return AIMessage("", tool_calls=[{"name": name, "args": args, "id": f"call_{name}_{n}"}])
+
+
+# --- the world: one customer per dialog -----------------------------------------------------
+def bench_world(customers: int, now: datetime) -> dict[str, Any]:
+    def ago(**delta: float) -> str:
+        return (now - timedelta(**delta)).isoformat()
+
+    world: dict[str, Any] = {"now": now.isoformat(), "customers": [], "staff": [],
+                             "orders": []}
+    for i in range(customers):
+        email = f"c{i}@bench.example"
+        world["customers"].append({"email": email, "name": f"Customer {i}", "postcode": "10115"})
+        world["orders"] += [
+            {"id": _order(i, 0), "customer": email, "placed_at": ago(days=1), "items": [
+                _item(i, 0, "Wireless headphones", "59.99"), _item(i, 1, "USB-C cable", "9.99")]},
+            {"id": _order(i, 1), "customer": email, "placed_at": ago(days=2), "items": [
+                _item(i, 2, "Running shoes", "89.00", "processing"),
+                _item(i, 3, "Board game", "39.90", "pending"),
+                _item(i, 4, "Sports socks", "12.00")]},
+        ]
+    return world
+
+
+def _order(customer: int, n: int) -> str:
+    return f"500-{customer * 2 + n:07d}"
+
+
+def _item(customer: int, n: int, title: str, price: str,
+          status: str = "unshipped") -> dict[str, Any]:
+    return {"id": f"I{customer}x{n}", "title": title, "price": price, "qty": 1,
+            "status": status}
+
+
+def dialog(i: int) -> list[Turn]:
+    """A customer's conversation, with the answers a tool-calling LLM gives at each turn."""
+    whole, partial, game = _order(i, 0), _order(i, 1), f"I{i}x3"
+    return [
+        ("chit-chat", "", "hi there", [AIMessage("Hello! How can I help with your orders?")]),
+        ("lookup", "", f"what's in order {whole}?", [
+            _call("lookup_order", 1, order_id=whole),
+            AIMessage("It has wireless headphones and a USB-C cable, both not shipped yet.")]),
+        ("propose", "cancel order N with its reason -> proposal",
+         f"cancel order {whole}, I ordered it by mistake", [
+            _call("cancel_items", 2, order_id=whole, item_ids=["all"],
+                  reason="ordered_by_mistake")]),
+        ("confirm", "confirm by typing yes", "yes", []),
+        ("propose", "cancel an item named by title -> proposal",
+         f"cancel the board game from {partial}, found a better price", [
+            _call("lookup_order", 3, order_id=partial),
+            _call("cancel_items", 4, order_id=partial, item_ids=[game],
+                  reason="found_better_price")]),
+        ("confirm", "confirm by the button", "[Confirm]", []),
+        ("check", "", "did it go through?", [
+            _call("check_cancelled", 5), AIMessage("Yes: both cancellations are recorded.")]),
+    ]
+
+
+# --- measuring ------------------------------------------------------------------------------
+@dataclass
+class Results:
+    overhead_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    total_ms: list[float] = field(default_factory=list)
+    model_calls: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    failures: list[str] = field(default_factory=list)
+
+    def all_overheads(self) -> list[float]:
+        return [v for values in self.overhead_ms.values() for v in values]
+
+
+def say(conv: Conversation, text: str) -> Reply:
+    if text == "[Confirm]":
+        assert conv.pending is not None
+        return conv.click("confirm", conv.pending["proposal_id"], conv.pending["fingerprint"])
+    return conv.send(text)
+
+
+def run_scripted(store: Store, customers: range, results: Results | None) -> None:
+    model = InstantModel()
+    agent = Agent(model, "customer")
+    for i in customers:
+        conv = Conversation(agent, store, Actor("customer", f"c{i}@bench.example"))
+        for kind, flow, text, answers in dialog(i):
+            model.queue, model.own_time_s, model.calls = list(answers), 0.0, 0
+            started = time.perf_counter()
+            reply = say(conv, text)
+            elapsed = time.perf_counter() - started
+            if results is None:
+                continue
+            if reply.error or model.queue:
+                results.failures.append(f"{kind}: {reply.error} {reply.text[:80]}")
+            results.overhead_ms[kind].append((elapsed - model.own_time_s) * 1e3)
+            results.total_ms.append(elapsed * 1e3)
+            if flow:
+                results.model_calls[flow].append(model.calls)
+
+
+def timed_offline_model() -> tuple[BaseChatModel, Callable[[], float]] | None:
+    """The offline model with a stopwatch around its own work, or None if it is absent."""
+    if importlib.util.find_spec("assistant.offline") is None:
+        return None
+    from assistant.offline import OfflineChatModel
+
+    spent = [0.0]
+
+    class Timed(OfflineChatModel):  # type: ignore[misc,valid-type,unused-ignore]
+        def _generate(self, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return super()._generate(*args, **kwargs)
+            finally:
+                spent[0] += time.perf_counter() - started
+
+    return Timed(), lambda: spent[0]
+
+
+def run_offline(store: Store, customers: range, results: Results | None) -> bool:
+    timed = timed_offline_model()
+    if timed is None:
+        return False
+    model, spent = timed
+    agent = Agent(model, "customer")
+    for i in customers:
+        conv = Conversation(agent, store, Actor("customer", f"c{i}@bench.example"))
+        for kind, flow, text, _ in dialog(i):
+            if text == "[Confirm]" and conv.pending is None:
+                continue  # the offline model answered differently; nothing to confirm
+            before = spent()
+            started = time.perf_counter()
+            reply = say(conv, text)
+            elapsed = time.perf_counter() - started
+            if results is None:
+                continue
+            results.overhead_ms[kind].append((elapsed - (spent() - before)) * 1e3)
+            results.total_ms.append(elapsed * 1e3)
+            if flow:
+                reached = reply.proposal is not None or reply.outcome is not None
+                results.model_calls[flow].append(reply.model_calls if reached else -1)
+    return True
+
+
+# --- reporting ------------------------------------------------------------------------------
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def report(title: str, results: Results) -> bool:
+    overall = results.all_overheads()
+    p50, p99 = pct(overall, 0.50), pct(overall, 0.99)
+    ok = p50 < P50_TARGET_MS and p99 < P99_TARGET_MS
+    print(f"\n{title}")
+    print(f"  {'turn kind':<12}{'turns':>7}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    for kind, values in results.overhead_ms.items():
+        print(f"  {kind:<12}{len(values):>7}{pct(values, .5):>9.2f}{pct(values, .9):>9.2f}"
+              f"{pct(values, .99):>9.2f}{max(values):>9.2f}")
+    print(f"  {'all turns':<12}{len(overall):>7}{p50:>9.2f}{pct(overall, .9):>9.2f}"
+          f"{p99:>9.2f}{max(overall):>9.2f}   targets p50 < {P50_TARGET_MS:g}, "
+          f"p99 < {P99_TARGET_MS:g}: {'met' if ok else 'NOT MET'}")
+    print(f"  whole turns incl. the model: p50 {pct(results.total_ms, .5):.2f} ms, "
+          f"p99 {pct(results.total_ms, .99):.2f} ms")
+    print("  model calls per flow (mean, max; misses = the flow did not happen):")
+    for flow, counts in results.model_calls.items():
+        done = [c for c in counts if c >= 0]
+        shown = (f"{statistics.mean(done):.2f}, max {max(done)}" if done else "-") + (
+            f"; misses {len(counts) - len(done)}" if len(done) < len(counts) else "")
+        print(f"    {flow:<46}{shown}")
+    if results.failures:
+        print(f"  {len(results.failures)} turns failed, e.g. {results.failures[0]}")
+    return ok
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo")
+                if line.startswith("model name")), platform.processor() or "?")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",)
+    versions = ", ".join(f"{p} {_version(p)}" for p in
+                         ("langchain-core", "langchain", "sqlalchemy", "tiktoken"))
+    return (f"machine: {platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs, "
+            f"load {' '.join(f'{x:.2f}' for x in load)}\n"
+            f"python {sys.version.split()[0]} ({platform.python_implementation()}); {versions}")
+
+
+def _read(path: str) -> Iterator[str]:
+    try:
+        yield from Path(path).read_text().splitlines()
+    except OSError:
+        return
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.agent_bench")
+    parser.add_argument("--customers", type=int, default=200, help="dialogs per model")
+    parser.add_argument("--warmup", type=int, default=20, help="dialogs run before timing")
+    args = parser.parse_args(argv)
+    print(machine())
+    for role in ("customer", "staff"):
+        counted = prefix_tokens(role)
+        print(f"prompt prefix ({role}): {counted['total']} tokens o200k_base (system "
+              f"{counted['system']} + tool schemas {counted['tools']}; budget {TOKEN_BUDGET})")
+    total = 2 * (args.warmup + args.customers)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(f"sqlite:///{Path(tmp) / 'bench.db'}")  # migrated, like the app's
+        load_world(store.uow(), bench_world(total, datetime.now(UTC)))
+        print(f"store: SQLite file, {total} customers, {2 * total} orders")
+        warm, timed = range(args.warmup), range(args.warmup, args.warmup + args.customers)
+        run_scripted(store, warm, None)
+        scripted = Results()
+        run_scripted(store, timed, scripted)
+        ok = report(f"instant scripted model (tool-calling LLM answers), {args.customers} "
+                    "dialogs of 7 turns: agent overhead per turn", scripted)
+        shift = args.warmup + args.customers
+        offline = Results()
+        if run_offline(store, range(shift, shift + args.warmup), None):
+            run_offline(store, range(shift + args.warmup, shift + args.warmup + args.customers),
+                        offline)
+            report(f"offline model, {args.customers} dialogs: agent overhead per turn "
+                   "(the offline model's own time subtracted)", offline)
+        else:
+            print("\noffline model: not present (assistant.offline), skipped")
+        store.engine.dispose()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
