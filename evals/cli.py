@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from assistant.providers import ModelConfig
 from evals.dialog import Dialog
 from evals.loader import load_suite
 from evals.report import write_reports
@@ -77,6 +78,11 @@ def _run(args: argparse.Namespace, dialogs: Sequence[Dialog]) -> int:
     chosen = select(dialogs, args.tag, args.policy)
     if not chosen:
         print("No dialog matches the given paths and filters.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        ModelConfig.from_env(args.model)  # a missing key should stop us before any worker starts
+    except ValueError as e:
+        print(f"Model configuration: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     started = time.perf_counter()
     runs = run_suite(chosen, provider=args.model, repeat=args.repeat, jobs=args.jobs,

@@ -150,3 +150,11 @@ def test_usage_errors_exit_two() -> None:
     with pytest.raises(SystemExit) as caught:
         cli.main(["run", "x.yaml", "--repeat", "0"])
     assert caught.value.code == 2
+
+
+def test_a_model_provider_without_its_settings_exits_two(
+    suite_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    assert cli.main(["run", str(suite_dir), "--model", "openai", "--quiet"]) == 2
+    assert "OPENAI_API_KEY" in capsys.readouterr().err
