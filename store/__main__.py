@@ -49,14 +49,15 @@ def _seed(store, *, reset_first: bool, if_empty: bool) -> int:  # type: ignore[n
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade(store.engine)
     with uow:
-        has_data = uow.repo.connection.execute(select(CustomerRow.email).limit(1)).first() is not None
+        first = uow.repo.connection.execute(select(CustomerRow.email).limit(1)).first()
+        has_data = first is not None
     if has_data:
         if if_empty:
             return 0
         print("the store already has data; use --reset to rebuild it", file=sys.stderr)
         return 1
     load_world(uow, demo_world(datetime.now(UTC)), passwords=True)
-    print("demo world loaded. Sign in with (password for all: %r):" % DEMO_PASSWORD)
+    print(f"demo world loaded. Sign in with (password for all: {DEMO_PASSWORD!r}):")
     for email, role in DEMO_LOGINS:
         print(f"  {email:<20} {role}")
     return 0

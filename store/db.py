@@ -34,7 +34,9 @@ class Store:
         return UnitOfWork(self.engine, self.clock)
 
 
-def open_store(url: str | None = None, clock: Clock = system_clock, *, migrate: bool = True) -> Store:
+def open_store(
+    url: str | None = None, clock: Clock = system_clock, *, migrate: bool = True
+) -> Store:
     engine = make_engine(url or database_url())
     if migrate:
         upgrade(engine)

@@ -339,8 +339,7 @@ def verify_caller(
         # right postcode.
         matched = customer is not None and (
             (not email or email.strip().lower() == customer.email.lower())
-            and (not postcode or (customer.postcode is not None
-                                  and _norm_postcode(postcode) == _norm_postcode(customer.postcode)))
+            and (not postcode or _same_postcode(postcode, customer.postcode))
         )
         if not matched or customer is None:
             uow.repo.audit(uow.now(), actor, "verify_caller", "failed", order_id=order_id,
@@ -468,7 +467,9 @@ def _load_with_history(
     found = uow.repo.order_with_history(order_id.strip())
     if found is None or (not actor.is_staff and found[0].customer_email != actor.email):
         where = "" if actor.is_staff else " on your account"
-        raise errors.OrderNotFound(f"I couldn't find order {order_id.strip()}{where}.")
+        raise errors.OrderNotFound(
+            f"Not found: I couldn't find order {order_id.strip()}{where}."
+        )
     return found
 
 
@@ -577,6 +578,10 @@ def _clean_text(text: str | None) -> str | None:
         return None
     cleaned = " ".join(text.split())[:500]
     return cleaned or None
+
+
+def _same_postcode(given: str, recorded: str | None) -> bool:
+    return recorded is not None and _norm_postcode(given) == _norm_postcode(recorded)
 
 
 def _norm_postcode(value: str) -> str:

@@ -162,7 +162,8 @@ def _decide_third_party(
     if shipped:
         why = "It has already shipped"
     elif item.status in CANCELLABLE_STATES:
-        why = f"It is sold by {seller} and the {THIRD_PARTY_WINDOW_MINUTES}-minute window has passed"
+        why = (f"It is sold by {seller} and the {THIRD_PARTY_WINDOW_MINUTES}-minute window "
+               "has passed")
     else:
         why = f"It is sold by {seller} and has entered the shipping process"
     return Decision(

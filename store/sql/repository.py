@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
 from store.domain.model import (
     Actor,
@@ -32,6 +32,7 @@ from store.domain.model import (
 )
 from store.sql.orm import (
     AuditRow,
+    Base,
     CancellationRow,
     CustomerRow,
     EmailRow,
@@ -46,14 +47,20 @@ from store.sql.orm import (
     VerificationRow,
 )
 
-_customers = CustomerRow.__table__
-_staff = StaffRow.__table__
-_orders = OrderRow.__table__
-_items = ItemRow.__table__
-_proposals = ProposalRow.__table__
-_requests = SellerRequestRow.__table__
-_flags = RefusalFlagRow.__table__
-_refunds = RefundRow.__table__
+
+def _table(model: type[Base]) -> Table:
+    # Mapped classes expose their table as a FromClause; these are always plain tables.
+    return cast(Table, model.__table__)
+
+
+_customers = _table(CustomerRow)
+_staff = _table(StaffRow)
+_orders = _table(OrderRow)
+_items = _table(ItemRow)
+_proposals = _table(ProposalRow)
+_requests = _table(SellerRequestRow)
+_flags = _table(RefusalFlagRow)
+_refunds = _table(RefundRow)
 
 # Statements are built once: SQLAlchemy then reuses their compiled form, and the hot paths
 # (propose, confirm, lookup) spend their time in the database instead of building queries.
@@ -70,8 +77,10 @@ _ORDER = (
     .where(_orders.c.id == bindparam("oid"))
     .order_by(_items.c.position)
 )
-# Lock the item rows only: a confirmation and a warehouse event on the same item serialise.
-_ORDER_LOCKED = _ORDER.with_for_update(of=_items)
+# Lock the item rows first, then read: in READ COMMITTED a statement that waited for a lock
+# re-checks the locked rows but not the rows it joined, so reading history in the locking
+# statement could miss a request or flag committed by the transaction it waited for.
+_LOCK_ITEMS = select(_items.c.id).where(_items.c.order_id == bindparam("oid")).with_for_update()
 _OWNER = select(_orders.c.customer_email).where(_orders.c.id == bindparam("oid"))
 _ITEM = select(_items).where(_items.c.id == bindparam("iid"))
 _PROPOSAL = select(_proposals).where(_proposals.c.id == bindparam("pid"))
@@ -88,12 +97,12 @@ _DISCARD = (
 )
 _REQUEST = select(_requests).where(_requests.c.item_id == bindparam("iid"))
 _INSERT_PROPOSAL = insert(_proposals)
-_INSERT_CANCELLATION = insert(CancellationRow.__table__)
+_INSERT_CANCELLATION = insert(_table(CancellationRow))
 _INSERT_REFUND = insert(_refunds)
 _INSERT_REQUEST = insert(_requests)
 _INSERT_FLAG = insert(_flags)
-_INSERT_EMAIL = insert(EmailRow.__table__)
-_INSERT_AUDIT = insert(AuditRow.__table__)
+_INSERT_EMAIL = insert(_table(EmailRow))
+_INSERT_AUDIT = insert(_table(AuditRow))
 _SET_STATUS = (
     update(_items).where(_items.c.id == bindparam("iid")).values(status=bindparam("st"))
 )
@@ -139,7 +148,9 @@ class SqlRepository:
         self, order_id: str, *, lock: bool = False
     ) -> tuple[Order, dict[str, ItemHistory]] | None:
         """The order, its items and what was already recorded per item, in one round trip."""
-        rows = self._run(_ORDER_LOCKED if lock else _ORDER, {"oid": order_id}).all()
+        if lock:
+            self._run(_LOCK_ITEMS, {"oid": order_id})
+        rows = self._run(_ORDER, {"oid": order_id}).all()
         if not rows:
             return None
         first = rows[0]
