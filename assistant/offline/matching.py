@@ -38,7 +38,7 @@ hours minute minutes moment
 hurry urgent urgently immediately right away sorry excuse hi hello thanks thank guys mate
 recent newest previous current most arrive arrives arriving come coming came
 elsewhere cheaper better price deal able think guess maybe perhaps probably definitely surely
-certainly also already anyway
+certainly also already anyway verify verified caller mail postcode zip note wants
 """
 STOP = frozenset(_STOP_WORDS.split())
 GENERIC = frozenset({"set", "pack", "kit", "pair", "piece", "pieces", "x", "size", "color",
@@ -122,38 +122,43 @@ def _match(tokens: tuple[str, ...], items: tuple[tuple[str, str], ...]) -> Title
     picked: list[str] = []
     ambiguous: list[tuple[str, ...]] = []
     while free:
-        scored: list[tuple[int, float, str, frozenset[int]]] = []
+        scored: list[tuple[tuple[int, int, float], str, frozenset[int]]] = []
         for iid, tw in candidates.items():
-            hits = _hits(tw, user, free)
+            hits, exact = _hits(tw, user, free)
             if hits and not all(stem(tokens[h]) in GENERIC for h in hits):
-                scored.append((len(hits), len(hits) / len(tw), iid, hits))
+                # More words explained, then words written exactly as in the title
+                # ("headphones" prefers "Wireless headphones" to "Headphone case"), then
+                # more of the title covered ("mouse" prefers "Mouse" to "Mouse pad").
+                scored.append(((len(hits), exact, len(hits) / len(tw)), iid, hits))
         if not scored:
             break
-        scored.sort(key=lambda s: (-s[0], -s[1], min(s[3])))
+        scored.sort(key=lambda s: (tuple(-x for x in s[0]), min(s[2])))
         top = scored[0]
-        ties = [s for s in scored if s[:2] == top[:2] and s[3] == top[3]]
-        plural = any(stem(tokens[h]) != tokens[h] for h in top[3])
+        ties = [s for s in scored if s[0] == top[0] and s[2] == top[2]]
+        plural = any(stem(tokens[h]) != tokens[h] for h in top[2])
         if len(ties) > 1 and plural:
-            picked.extend(s[2] for s in ties)  # "the cables": all of them
+            picked.extend(s[1] for s in ties)  # "the cables": all of them
         elif len(ties) > 1:
-            ambiguous.append(tuple(s[2] for s in ties))
+            ambiguous.append(tuple(s[1] for s in ties))
         else:
-            picked.append(top[2])
+            picked.append(top[1])
         for s in ties:
-            candidates.pop(s[2])
-        free -= top[3]
+            candidates.pop(s[1])
+        free -= top[2]
     return TitleMatch(tuple(picked), tuple(ambiguous), tuple(tokens[i] for i in sorted(free)))
 
 
 def _hits(
     title: Sequence[Word], user: Sequence[tuple[int, Word]], free: set[int]
-) -> frozenset[int]:
+) -> tuple[frozenset[int], int]:
     used: set[int] = set()
+    exact = 0
     for word in title:
         for index, token in user:
             if index in free and index not in used and (
                 similar(token[0], word[0]) or similar(token[1], word[1])
             ):
                 used.add(index)
+                exact += token[1] == word[1]
                 break
-    return frozenset(used)
+    return frozenset(used), exact

@@ -219,138 +219,227 @@ def find_ids(text: str) -> tuple[IdToken, ...]:
 
 
 # --- acts -------------------------------------------------------------------------------------
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _any(*alternatives: str) -> re.Pattern[str]:
+    """One pattern from readable alternatives (each written with its own word boundaries)."""
+    return re.compile("|".join(f"(?:{a})" for a in alternatives))
 
 
-_NEG_CANCEL = _rx(r"\b(don'?t|do not|never|no need to|not|won'?t|stop)( to)? (cancel|refuse|send"
-                  r"|request|do (it|that))\b|\bkeep (it|them|the order|my order|the \w+)\b")
-_CANCEL = _rx(r"\bcancel(l?ing|s)?\b(?!l?ed\b)|\bcancell?ation\b(?! (request|go|went|gone|"
-              r"status|of my|through))|\bcall (it |the order |them )?off\b|\bscrap\b|"
-              r"\bget rid of\b|\bundo (my|the) (order|purchase)\b|\bstop (the|my) (order|"
-              r"delivery|shipment|purchase)\b|\bremove\b[^.?!]*\b(from|off) (my|the|this) "
-              r"order\b|\b(i want|i'?d like|i would like|give me|get|requesting|request) (a |my )?"
-              r"refund\b|\bdon'?t want (it|them|this|that|the|my|these|those)\b")
-_ORDER_OBJECT = _rx(r"\b(cancel|scrap|call off|stop)\s+(the|my|this|that|our|an?)?\s*(\w+\s+)?"
-                    r"(order|purchase)\b(?! (of|for))")
-_SELLER = _rx(r"\b(ask|request|contact|message|tell|email|e-mail|write to|reach out to|send|"
-              r"notify|ping)\b[^.?!]{0,30}\bseller|\bseller\b[^.?!]{0,25}\b(request|cancel\w*|"
-              r"approve|decide)|\bcancellation request\b|\brequest (a |the )?cancell?ation\b")
-_REFUSE = _rx(r"\brefus\w*|\breject\w* (the |it at the )?(delivery|package|parcel|shipment|it)"
-              r"|\b(won'?t|will not|not|don'?t) (accept|take|sign for) (the |it|them)?\s*"
-              r"(delivery|package|parcel|shipment|it|them)?\b|\bturn (it|them|the \w+) away\b|"
-              r"\breturn to sender\b|\bsend (it|them) back at the door\b")
-_CHECK = _rx(
+_NEG_CANCEL = _any(
+    r"\b(don'?t|do not|never|no need to|not|won'?t|stop)( to)? (cancel|refuse|send|request|"
+    r"do (it|that))\b",
+    r"\bkeep (it|them|the order|my order)\b",
+)
+_KEEP_ITEM = _any(r"\bkeep (the|my) \w+")  # "keep the headphones": an exclusion, not a no
+_CANCEL = _any(
+    r"\bcancel(l?ing|s)?\b(?!l?ed\b)",
+    r"\bcancell?ation\b(?! (request|go|went|gone|status|of my|through))",
+    r"\bcall (it |the order |them )?off\b", r"\bscrap\b", r"\bget rid of\b",
+    r"\bdrop (it|them|this|that|the|my|these|those)\b",
+    r"\b(want|wants|need|needs|like|get|have|had) (it|them|this|that|these|those|the|my|both|"
+    r"all|every)\b[^.?!]{0,40}\bcancell?ed\b",  # "he wants both items cancelled"
+    r"\bundo (my|the) (order|purchase)\b",
+    r"\bstop (the|my) (order|delivery|shipment|purchase)\b",
+    r"\bremove\b[^.?!]*\b(from|off) (my|the|this) order\b",
+    r"\b(i want|i'?d like|i would like|give me|get|requesting|request) (a |my )?refund\b",
+    r"\bdon'?t want (it|them|this|that|the|my|these|those)\b",
+)
+_ORDER_OBJECT = _any(
+    r"\b(cancel|scrap|call off|stop)\s+(the|my|this|that|our|an?)?\s*(\w+\s+)?(order|purchase)"
+    r"\b(?! (of|for))")
+_SELLER = _any(
+    r"\b(ask|request|contact|message|tell|email|e-mail|write to|reach out to|send|notify|ping)"
+    r"\b[^.?!]{0,30}\bseller",
+    r"\bseller\b[^.?!]{0,25}\b(request|cancel\w*|approve|decide)",
+    r"\bcancellation request\b", r"\brequest (a |the )?cancell?ation\b",
+    # "ask Lumen Ltd to cancel it", "can you ask them to cancel it?"
+    r"\b(ask|tell|contact|get in touch with|reach out to|message|email|e-mail|write to|have)\b "
+    r"(?!(you|me|us|it|him|her)\b)[^.?!]{1,40}\bto cancel\b",
+)
+_REFUSE = _any(
+    r"\brefus\w*",
+    r"\breject\w* (the |it at the )?(delivery|package|parcel|shipment|it)",
+    r"\b(won'?t|will not|not|don'?t) (accept|take|sign for) (the |it|them)?\s*(delivery|package|"
+    r"parcel|shipment|it|them)?\b",
+    r"\bturn (it|them|the \w+) away\b", r"\breturn to sender\b",
+    r"\bsend (it|them) back at the door\b",
+)
+_CHECK = _any(
     r"\b(did|has|have|was|were|is|are|got|get)\b[^.?!]{0,50}\b(go(ne)? through|went through|"
     r"come through|came through|cancell?ed|processed|refunded|approved|denied|accepted|rejected|"
-    r"flagged|done)\b|\b(went|gone|come|came) through\b|\bcancell?ed (orders?|items?|list|"
-    r"section|ones)\b|\b(status|confirmation) of (my|the) (cancell?ation|refund|request)\b|"
-    r"\brefund(ed)? (yet|status)\b|\b(where|when) (is|will) (my|the) refund\b|\bcheck\b[^.?!]*"
-    r"\bcancell?(ed|ation)\b|\bcancell?ed yet\b|\bany cancell?ations\b|\bdid i get (my )?"
-    r"(money|refund)\b|\bwas my (money|refund)\b|\bconfirm (that )?(it|the|my)\b[^.?!]*"
-    r"\bcancell?ed\b|\bstill (cancell?ed|there)\b|\bdid (that|this|it) work\b")
-_CANCELLABLE_Q = _rx(
-    r"\bcancell?able\b|\b(can|could|may)\s+(i|we|you|they|he|she|it|this|that|these|those|"
-    r"the\s+\w+(\s+\w+)?|my\s+\w+(\s+\w+)?|order\s+\S+)\s+(still\s+)?(be\s+)?cancel|\b(is|are)"
-    r"\s+(it|this|that|they|these|those)?\s*(still\s+)?(possible|too late)\s+to\s+cancel|"
-    r"\bable to (be )?cancel|\bwhat can (i|we|you|they) do\b|\bwhat are (my|the|their) options"
-    r"\b|\bwhat (are|is) (possible|allowed)\b")
-_LOOKUP = _rx(r"\b(show|see|view|look ?up|find|check|details?|status|where('?s| is| are)|track"
-              r"\w*|what('?s| is| was)? in|contents?|what did i (order|buy)|tell me about|info"
-              r"(rmation)?|open|state of|happen\w* (to|with)|what about|how about)\b")
-_LIST = _rx(r"\b(my|all|recent|previous|past|other|open) orders\b|\border history\b|"
-            r"\b(which|what) orders\b|\blist (of )?(my )?orders\b|\borders (do )?i have\b")
-_LATEST = _rx(r"\b(last|latest|most recent|newest|recent|previous|current|new|just placed|"
-              r"today'?s|yesterday'?s)\s+(order|purchase)\b|\border i (just )?(placed|made)"
-              r"\b|\bi just (placed|made) (an |my )?order\b|\bjust ordered\b")
-_IDENTITY = _rx(r"\b(i am|i'm|im|as an?|this is|speaking as|i work (as|for|at))\s+(an? |the |a "
-                r"member of )?(staff|agent|support|admin\w*|employee|manager|supervisor|"
-                r"moderator|developer|owner|shop|store|customer service|[\w.+-]+@[\w.-]+)\b|"
-                r"\bmy (e-?mail|account) is\b|\bi'?m (logged|signed) in as\b|\bon behalf of\b")
-_HUMAN_NOUN = (r"(human( being)?|real person|a person|actual person|live person|someone|somebody"
-               r"|representative|\brep\b|agent|operator|customer (service|support|care)|"
-               r"support (team|staff|person|agent|desk)|staff member|supervisor|manager|"
-               r"colleague|team lead|live chat|a real one|people)")
-_HUMAN = _rx(r"\b(talk|speak|chat|connect|transfer|put me through|hand (me |this |it )?"
-             r"(over|off)|escalate|get me|want|need|let me|can i have|i'?d like|give me|call|"
-             r"pass (me|this|it))\b[^.?!]{0,40}\b" + _HUMAN_NOUN + r"|^\W*(" + _HUMAN_NOUN +
-             r")\W*(please|now|pls|asap)?\W*$|\bescalat\w+\b|\bhand (it |this )?off\b|"
-             r"\bhand ?off\b")
-_OUT_OF_SCOPE = _rx(
+    r"flagged|done)\b",
+    r"(?<!n't )(?<!not )(?<!yet )\b(went|gone|come|came) through\b",
+    r"\b(got|gotten|heard|come|came) back (to|from)\b", r"\bget back to me\b",
+    r"\bany (news|update|word|answer|reply|response)\b", r"\bheard (anything )?from\b",
+    r"\bwhat did (the seller|they|\w+) (say|decide)\b",
+    r"\bdid (the seller|they|\w+ \w+) (approve|accept|deny|reject|respond|reply|answer)\b",
+    r"\bdid\b[^.?!]{0,30}\bwork(ed)?\b",
+    r"\b(no|haven'?t (got|gotten|received|seen)|didn'?t (get|receive)|never (got|received)|"
+    r"where'?s|where is) (a |the |my |any )?(confirmation|e-?mail|refund)\b",
+    r"\bcancell?ed (orders?|items?|list|section|ones)\b",
+    r"\b(status|confirmation) of (my|the) (cancell?ation|refund|request)\b",
+    r"\brefund(ed)? (yet|status)\b", r"\b(where|when) ('?s|is|will) (my|the) refund\b",
+    r"\bcheck\b[^.?!]*\bcancell?(ed|ation)\b", r"\bcancell?ed yet\b",
+    r"\bany cancell?ations\b", r"\bdid i get (my )?(money|refund)\b",
+    r"\bwas my (money|refund)\b", r"\bconfirm (that )?(it|the|my)\b[^.?!]*\bcancell?ed\b",
+    r"\bstill (cancell?ed|there)\b",
+)
+_NOT_A_CHECK = _any(
+    r"\b(payment|card|charge|transaction|money transfer)\b[^.?!]{0,40}\bthrough\b",
+    r"(n't|not|never)( even| yet)? (gone|come|went|go|been) through",
+)
+_CANCELLABLE_Q = _any(
+    r"\bcancell?able\b",
+    r"\b(can|could|may)\s+(i|we|you|they|he|she|it|this|that|these|those|the\s+\w+(\s+\w+)?|"
+    r"my\s+\w+(\s+\w+)?|order\s+\S+)\s+(still\s+)?(be\s+)?(cancel|drop|stop|undo|call off|"
+    r"get rid of|back out)",
+    r"\bcan (still )?be cancel",
+    r"\b(is|are)\s+(it|this|that|they|these|those)?\s*(still\s+)?(possible|too late)\s+to\s+"
+    r"cancel",
+    r"\bable to (be )?cancel", r"\bwhat can (i|we|you|they) do\b",
+    r"\bwhat are (my|the|their) options\b", r"\bwhat (are|is) (possible|allowed)\b",
+)
+_LOOKUP = _any(
+    r"\b(show|see|view|look ?up|find|check|details?|status|where('?s| is| are)|track\w*|"
+    r"what('?s| is| was)? in|contents?|what did i (order|buy)|tell me about|info(rmation)?|"
+    r"open|state of|happen\w* (to|with)|what about|how about)\b")
+_LIST = _any(
+    r"\b(my|all|recent|previous|past|other|open) orders\b", r"\border history\b",
+    r"\b(which|what) orders\b", r"\blist (of )?(my )?orders\b", r"\borders (do )?i have\b",
+)
+_LATEST = _any(
+    r"\b(last|latest|most recent|newest|recent|previous|current|new|just placed|today'?s|"
+    r"yesterday'?s)\s+(order|purchase)\b",
+    r"\border i (just )?(placed|made)\b", r"\bi just (placed|made) (an |my )?order\b",
+    r"\bjust ordered\b",
+)
+_IDENTITY = _any(
+    r"\b(i am|i'm|im|as an?|this is|speaking as|i work (as|for|at))\s+(an? |the |a member of )?"
+    r"(staff|agent|support|admin\w*|employee|manager|supervisor|moderator|developer|owner|shop|"
+    r"store|customer service|[\w.+-]+@[\w.-]+)\b",
+    r"\bmy (e-?mail|account) is\b", r"\bi'?m (logged|signed) in as\b", r"\bon behalf of\b",
+)
+_HUMAN_NOUN = (
+    r"(human( being)?|real person|a person|actual person|live person|someone|somebody|"
+    r"representative|\brep\b|agent|operator|customer (service|support|care)|support (team|"
+    r"staff|person|agent|desk)|staff member|supervisor|manager|colleague|team lead|live chat|"
+    r"a real one|people)")
+_HUMAN = _any(
+    r"\b(talk|speak|chat|connect|transfer|put me through|hand|escalate|get me|want|need|let me|"
+    r"can i have|i'?d like|give me|call|pass|forward|send)\b[^.?!]{0,40}\b" + _HUMAN_NOUN,
+    r"\b(someone|somebody|a person|an agent|a human|a real person)\b[^.?!]{0,20}\b(call|"
+    r"contact|phone|ring|help|talk to|speak to)\b",
+    r"^\W*" + _HUMAN_NOUN + r"\W*(please|now|pls|asap)?\W*$",
+    r"\bescalat\w+\b", r"\bhand ?off\b", r"\bhand (it |this )?off\b",
+)
+_OUT_OF_SCOPE = _any(
     r"\b(damaged|broken|defective|faulty|doesn'?t work|does not work|not working|stopped "
-    r"working|missing (item|package|parcel|parts?|pieces?)|never (arrived|came|received|got)|"
-    r"didn'?t (arrive|receive|get)|wrong item (arrived|was delivered|received|came)|received "
-    r"the wrong|sent (me )?the wrong|charged (me )?(twice|double|wrong|too much)|double charged|"
-    r"overcharged|change (my |the )?(delivery |shipping )?(address|payment|card|size|colou?r|"
-    r"delivery date)|exchange|swap it|warranty|repair|invoice|coupon|promo code|voucher|"
-    r"gift card|password|log ?in|account (locked|hacked|deleted)|(close|delete) my account|"
-    r"complain\w*|lost (package|parcel)|stolen)\b")
-_GREET = _rx(r"^\W*(hi|hello|hey|hiya|howdy|heya|greetings|good (morning|afternoon|evening|day)"
-             r"|yo|hallo|hola|bonjour)\b")
-_THANKS = _rx(r"\b(thanks|thank you|thx|ty|cheers|much appreciated|appreciate it|that'?s all|"
-              r"that is all|nothing else|bye|goodbye|see you|have a (nice|good|great) day|"
-              r"that'?s it|we'?re done|all good|all set)\b")
-_AFFIRM = _rx(r"^\W*(yes|yeah|yea|yep|yup|ya|sure|ok|okay|k|alright|all right|absolutely|"
-              r"definitely|certainly|of course|please do|go ahead|go for it|do it|do that|"
-              r"sounds good|correct|right|fine|great|perfect|affirmative|indeed|si|oui|"
-              r"ja)\b|^\W*please\W*$|\b(go ahead|please do|do it|yes please|that would be (great|"
-              r"good|nice)|let'?s do (it|that)|i agree|i accept|make it so|send it|flag it)\b")
-_DENY = _rx(r"^\W*(no|nope|nah|not now|not really|never ?mind|nvm|forget (it|that|about it)|"
-            r"leave it|don'?t|do not|stop|hold on|wait|keep (it|them)|i'?ll keep|no thanks|"
-            r"no thank you)\b|\b(don'?t|do not) (cancel|do|send|flag)\b|\bi changed my mind\W*$"
-            r"|\bdon'?t bother\b")
-_CONFIRM = _rx(r"\b(confirm(ed|ing)?|proceed|go ahead|execute|approve|submit|finali[sz]e)\b")
-_REASONS_Q = _rx(r"\b(what|which) (are|is|were) (the |my )?(reasons?|options|choices)\b|"
-                 r"\breason options\b|\bwhat reasons\b|\blist (the )?reasons\b|\bwhat can i "
-                 r"(choose|pick|say|select)\b|\bwhat (do|should) i (say|pick|choose)\b")
-_REFUND_Q = _rx(r"\bhow much\b|\brefund(ed)? amount\b|\b(get|getting) (it |my money )?back\b|"
-                r"\bmoney back\b|\bwhen (will|do) i (get|receive)\b|\bwhat('?s| is) the refund\b")
-_HELP = _rx(r"^\W*help\W*$|\bwhat (can|do) you (do|help)|\bhow does this work\b|\bwho are you\b|"
-            r"\bwhat are you\b|\bhow (can|do) you help\b|\bwhat is this\b")
-_WHY = _rx(r"^\W*(but )?why\b|\bwhy not\b|\bhow come\b|\bwhat do you mean\b|\bwhy can'?t\b|"
-           r"\bexplain\b")
-_RETURN = _rx(r"\breturn(s|ing|ed)?\b(?!\s+(center|centre))|\bsend (it|them) back\b")
-_INJECTION = _rx(
-    r"\b(ignore|disregard|forget|override|bypass) (all |any |the |your |my |of )*(previous |prior "
-    r"|above |earlier |system |these |those |old |original )*(instructions|rules|prompts?|"
-    r"directions|guidelines|policy|policies|restrictions)\b|system prompt|^\W*system\s*:|"
-    r"\byou are now\b|developer mode|jailbreak|pretend (to be|you are)|act as (an? |the )?"
-    r"(admin|staff|agent|developer|system)|new instructions|admin (mode|access|override)|"
-    r"\bsudo\b|</?(system|tool|assistant|instructions?)>|\{\s*\"|\"ok\"\s*:|tool (result|"
-    r"output|response)\s*:|function (result|output)|\bconfirmed\s*[=:]\s*true\b")
-_OFFTOPIC = _rx(
-    r"\b(weather|forecast|joke|jokes|poem|song|lyrics|story|recipe|cook(ing)?|coding|code|python|"
-    r"javascript|java|typescript|program(ming)?|sql|capital of|president|election|politic\w*|news"
-    r"|stocks?|bitcoin|crypto\w*|math|calculate|translate|homework|essay|movies?|films?|football"
-    r"|soccer|basketball|sports?|horoscope|meaning of life|your name|who made you|chatgpt|openai|"
-    r"llm|recommend\w*|suggest\w*|do you sell|in stock|best (laptop|phone|headphones|deal)|"
-    r"restaurant|hotel|flight|travel|vacation|holiday plans|girlfriend|boyfriend|dating|"
-    r"write (me )?an? )\b")
-_DOMAIN = _rx(r"\b(order\w*|items?|cancel\w*|refund\w*|deliver\w*|ship\w*|package|parcel|"
-              r"sellers?|return\w*|purchase\w*|bought|product|tracking|payment|charged?|"
-              r"account|confirm\w*|receipt|money back|arriv\w*|dispatch\w*|my (stuff|things)|"
-              r"(question|problem|issue|trouble) (about|with) (my|the|an?)|how much)\b")
-_QUESTION = _rx(r"\?|^\W*(what|which|why|how|when|where|who|is|are|was|were|did|does|do|can|"
-                r"could|would|will|has|have|should)\b")
+    r"working)\b",
+    r"\b(missing (item|package|parcel|parts?|pieces?)|never (arrived|came|received|got)|"
+    r"didn'?t (arrive|receive|get)|lost (package|parcel)|stolen)\b",
+    r"\b(wrong item (arrived|was delivered|received|came)|received the wrong|sent (me )?the "
+    r"wrong)\b",
+    r"\b(charged (me )?(twice|double|wrong|too much)|double charged|overcharged)\b",
+    r"\bchange (my |the )?(delivery |shipping )?(address|payment|card|size|colou?r|delivery "
+    r"date)\b",
+    r"\b(exchange|swap it|warranty|repair|invoice|coupon|promo code|voucher|gift card)\b",
+    r"\b(password|log ?in|account (locked|hacked|deleted)|(close|delete) my account)\b",
+    r"\bcomplain\w*",
+)
+_GREET = _any(r"^\W*(hi|hello|hey|hiya|howdy|heya|greetings|good (morning|afternoon|evening|"
+              r"day)|yo|hallo|hola|bonjour)\b")
+_THANKS = _any(
+    r"\b(thanks|thank you|thx|ty|cheers|much appreciated|appreciate it|bye|goodbye|see you)\b",
+    r"\b(that'?s all|that is all|nothing else|that'?s it|we'?re done|all good|all set)\b",
+    r"\bhave a (nice|good|great) day\b",
+)
+_AFFIRM = _any(
+    r"^\W*(yes|yeah|yea|yep|yup|ya|sure|ok|okay|k|alright|all right|absolutely|definitely|"
+    r"certainly|of course|please do|go ahead|go for it|do it|do that|sounds good|correct|right|"
+    r"fine|great|perfect|affirmative|indeed|si|oui|ja)\b",
+    r"^\W*please\W*$",
+    r"\b(go ahead|please do|do it|yes please|that would be (great|good|nice)|let'?s do (it|"
+    r"that)|i agree|i accept|make it so|send it|flag it)\b",
+)
+_DENY = _any(
+    r"^\W*(no|nope|nah|not now|not really|never ?mind|nvm|forget (it|that|about it)|leave it|"
+    r"don'?t|do not|stop|hold on|wait|keep (it|them)|i'?ll keep|no thanks|no thank you)\b",
+    r"\b(don'?t|do not) (cancel|do|send|flag)\b", r"\bi changed my mind\W*$",
+    r"\bdon'?t bother\b",
+)
+_CONFIRM = _any(r"\b(confirm(ed|ing)?|proceed|go ahead|execute|approve|submit|finali[sz]e)\b")
+_REASONS_Q = _any(
+    r"\b(what|which) (are|is|were) (the |my )?(reasons?|options|choices)\b",
+    r"\breason options\b", r"\bwhat reasons\b", r"\blist (the )?reasons\b",
+    r"\bwhat can i (choose|pick|say|select)\b", r"\bwhat (do|should) i (say|pick|choose)\b",
+)
+_REFUND_Q = _any(
+    r"\bhow much\b", r"\brefund(ed)? amount\b", r"\b(get|getting) (it |my money )?back\b",
+    r"\bmoney back\b", r"\bwhen (will|do) i (get|receive)\b", r"\bwhat('?s| is) the refund\b",
+)
+_HELP = _any(
+    r"^\W*help\W*$", r"\bwhat (can|do) you (do|help)", r"\bhow does this work\b",
+    r"\bwho are you\b", r"\bwhat are you\b", r"\bhow (can|do) you help\b", r"\bwhat is this\b",
+)
+_WHY = _any(r"^\W*(but )?why\b", r"\bwhy not\b", r"\bhow come\b", r"\bwhat do you mean\b",
+            r"\bwhy can'?t\b", r"\bexplain\b")
+_RETURN = _any(r"\breturn(s|ing|ed)?\b(?!\s+(center|centre))", r"\bsend (it|them) back\b")
+_INJECTION = _any(
+    r"\b(ignore|disregard|forget|override|bypass) (all |any |the |your |my |of )*(previous |"
+    r"prior |above |earlier |system |these |those |old |original )*(instructions|rules|"
+    r"prompts?|directions|guidelines|policy|policies|restrictions)\b",
+    r"system prompt", r"^\W*system\s*:", r"\byou are now\b", r"developer mode", r"jailbreak",
+    r"pretend (to be|you are)", r"act as (an? |the )?(admin|staff|agent|developer|system)",
+    r"new instructions", r"admin (mode|access|override)", r"\bsudo\b",
+    r"</?(system|tool|assistant|instructions?)>",
+    # Tool output pasted into a message: facts come from tool results only (P12).
+    r"\{\s*\"", r"\"ok\"\s*:", r"tool (result|output|response)\s*:", r"function (result|output)",
+    r"\bconfirmed\s*[=:]\s*true\b",
+)
+_OFFTOPIC = _any(
+    r"\b(weather|forecast|joke|jokes|poem|song|lyrics|story|recipe|cook(ing)?|bake|baking)\b",
+    r"\b(coding|code|python|javascript|java|typescript|program(ming)?|sql)\b",
+    r"\b(capital of|president|election|politic\w*|news|stocks?|bitcoin|crypto\w*)\b",
+    r"\b(math|calculate|translate|homework|essay|movies?|films?|football|soccer|basketball|"
+    r"sports?|horoscope|meaning of life)\b",
+    r"\b(your name|who made you|chatgpt|openai|llm)\b",
+    r"\b(recommend\w*|suggest\w*|do you sell|in stock|best (laptop|phone|headphones|deal))\b",
+    r"\b(restaurant|hotel|flight|travel|vacation|holiday plans|girlfriend|boyfriend|dating)\b",
+    r"\bwrite (me )?an? ",
+)
+_DOMAIN = _any(
+    r"\b(order\w*|items?|cancel\w*|refund\w*|deliver\w*|ship\w*|package|parcel|sellers?|"
+    r"return\w*|purchase\w*|bought|product|tracking|payment|charged?|account|confirm\w*|"
+    r"receipt|money back|arriv\w*|dispatch\w*)\b",
+    r"\bmy (stuff|things)\b", r"\b(question|problem|issue|trouble) (about|with) (my|the|an?)\b",
+    r"\bhow much\b",
+)
+_QUESTION = _any(r"\?", r"^\W*(what|which|why|how|when|where|who|is|are|was|were|did|does|do|"
+                        r"can|could|would|will|has|have|should)\b")
 
 # Item reference markers.
-_ALL = _rx(r"\b(everything|entire (order|thing|lot)|whole (order|thing|lot)|all (of )?(the |my "
-           r"|those |these )?(items|things|of it|of them|products|stuff|lot)|all of it|all of "
-           r"them|the lot|full order|complete order|every item|every single|cancel (it |them )?all"
-           r"\b|all\b(?= (but|except|apart|other|minus|excluding|save))|them all|it all|all "
-           r"(three|four|five|two|\d+))\b")
-_BOTH = _rx(r"\bboth\b")
-_OTHER = _rx(r"\b(the )?other (one|item|thing|product|two|ones|items)s?\b|\bthe (rest|"
-             r"remaining)\b|\bremaining (items?|ones?)\b|\bthe other\b")
-_PRONOUN = _rx(r"\b(it|them|that|this|these|those|this one|that one|the item|the items|"
-               r"the product|the thing|that item|this item)\b")
-_SOME = _rx(r"\b(something|some items?|an item|one item|a few items|some things|one of the "
-            r"(items|things)|part of|some of (it|them|the (items|order))|certain items|an "
-            r"article|a product)\b")
-_ADDITIVE = _rx(r"\b(too|also|as well|in addition|additionally|plus|and the|another)\b")
-_EXCEPT = _rx(r"\b(except( for)?|but not|apart from|other than|excluding|besides|not including|"
-              r"minus|save for|all but|everything but|but keep|keep the|but leave|leaving out|"
-              r"without the|not the)\b")
+_ALL = _any(
+    r"\b(everything|entire (order|thing|lot)|whole (order|thing|lot)|the lot|full order|"
+    r"complete order|every item|every single|them all|it all)\b",
+    r"\ball (of )?(the |my |those |these )?(items|things|of it|of them|products|stuff|lot)\b",
+    r"\ball of (it|them)\b", r"\bcancel (it |them )?all\b",
+    r"\ball\b(?= (but|except|apart|other|minus|excluding|save))",
+    r"\ball (three|four|five|two|\d+)\b",
+)
+_BOTH = _any(r"\bboth\b")
+_OTHER = _any(r"\b(the )?other (one|item|thing|product|two|ones|items)s?\b",
+              r"\bthe (rest|remaining)\b", r"\bremaining (items?|ones?)\b", r"\bthe other\b")
+_PRONOUN = _any(r"\b(it|them|that|this|these|those|this one|that one|the item|the items|"
+                r"the product|the thing|that item|this item)\b")
+_SOME = _any(
+    r"\b(something|some items?|an item|one item|a few items|some things|part of|certain "
+    r"items|an article|a product)\b",
+    r"\bone of the (items|things)\b", r"\bsome of (it|them|the (items|order))\b",
+)
+_ADDITIVE = _any(r"\b(too|also|as well|in addition|additionally|plus|and the|another)\b")
+_EXCEPT = _any(
+    r"\b(except( for)?|but not|apart from|other than|excluding|besides|not including|minus|"
+    r"save for|all but|everything but|but keep|keep the|but leave|leaving out|without the|"
+    r"not the)\b")
 
 
 def _strip_spans(text: str, spans: list[tuple[int, int]]) -> str:
@@ -411,11 +500,13 @@ def _acts(body: str, norm: str) -> set[Act]:
     for act, pattern in table:
         if pattern.search(body):
             acts.add(act)
-    if _CANCEL.search(body) and not negated:
+    if _CANCEL.search(_KEEP_ITEM.sub(" ", body)) and not negated:
         acts.add(Act.CANCEL)
     if negated:
         acts.add(Act.DENY)
         acts -= {Act.SELLER, Act.REFUSE, Act.AFFIRM, Act.CONFIRM}
+    if Act.CHECK in acts and _NOT_A_CHECK.search(body):
+        acts.discard(Act.CHECK)  # "my payment hasn't gone through": not about a cancellation
     if Act.CHECK in acts and not _CANCEL_NOW.search(body):
         acts.discard(Act.CANCEL)  # "is it cancelled?" asks, it doesn't order
     if Act.DENY in acts and Act.AFFIRM in acts and _DENY.match(body):
@@ -425,17 +516,18 @@ def _acts(body: str, norm: str) -> set[Act]:
     return acts
 
 
-_CANCEL_NOW = _rx(r"\b(please|now|want to|wanna|would like to|'d like to|need to|go ahead and|"
-                  r"can you|could you)\s+cancel\b|^\W*cancel\b")
-_SPLIT_EXCEPT = _rx(r"[.?!;]")
+_CANCEL_NOW = _any(r"\b(please|now|want to|wanna|would like to|'d like to|need to|go ahead and|"
+                   r"can you|could you)\s+cancel\b", r"^\W*cancel\b")
+_SPLIT_EXCEPT = _any(r"[.?!;,]", r" and ", r" but ", r" then ", r"\bcancel")
 
 
 def _refs(body: str, ids: tuple[IdToken, ...]) -> ItemRefs:
     main, excluded = body, ""
-    m = _EXCEPT.search(body)
+    m = _EXCEPT.search(body) or _KEEP_ITEM.search(body)
     if m:
-        main = body[:m.start()]
-        excluded = _SPLIT_EXCEPT.split(body[m.end():], maxsplit=1)[0]
+        rest = body[m.end():]
+        excluded = _SPLIT_EXCEPT.split(rest, maxsplit=1)[0]
+        main = body[:m.start()] + " " + rest[len(excluded):]
     for t in ids:
         if t.strong:  # an order number is not an item word ("112", "0000001")
             main = main.replace(t.text.lower(), " ")

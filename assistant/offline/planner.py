@@ -9,7 +9,7 @@ last step; nothing here ever claims an outcome a tool result doesn't show (P7, P
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.offline import replies
@@ -103,6 +103,10 @@ def _act(state: State, turn: Turn) -> Step:
     items = [i for i in (order.item(x) for x in res.ids) if i is not None]
     whole = {i.id for i in items} == set(order.ids)
     action = g.action or "cancel"
+    if not _actionable(items, action) and not turn.called("lookup_order", {"order_id": order.id}):
+        # About to say "can't": make sure it isn't yesterday's news (an item may have
+        # shipped, or a request been answered, since the last lookup).
+        return Call("lookup_order", {"order_id": order.id})
     if action == "seller_request":
         return _seller(state, order, items, whole)
     if action == "refusal":
@@ -110,10 +114,20 @@ def _act(state: State, turn: Turn) -> Step:
     return _cancel(state, order, items, whole)
 
 
+_ACTIONABLE = {"cancel": {"cancel"}, "seller_request": {"request_seller", "cancel"},
+               "refusal": {"refuse_at_door", "cancel"}}
+
+
+def _actionable(items: list[ItemFact], action: str) -> bool:
+    return any(i.can in _ACTIONABLE[action] and not i.already_done for i in items)
+
+
 def _cancel(state: State, order: OrderFact, items: list[ItemFact], whole: bool) -> Step:
     g = state.goal
     staff = state.role == "staff"
     cancellable = [i for i in items if i.can == "cancel"]
+    if not cancellable and g.ask_seller and any(i.can == "request_seller" for i in items):
+        return _seller(state, order, items, whole)  # "contact Cable Co about cancelling it"
     if not cancellable:
         return Say(_explain(order, items, staff))
     if not g.reason:
@@ -134,6 +148,11 @@ def _seller(state: State, order: OrderFact, items: list[ItemFact], whole: bool) 
     if not sellable:
         if any(i.can == "cancel" for i in items):
             return _cancel(state, order, items, whole)  # still inside the window: cancel
+        done = [i.id for i in items if i.can == "request_seller"]
+        reason = g.reason or _earlier_reason(state, order.id)
+        if done and reason:  # asked again: the core says it is already done (P9)
+            return Call(TOOL_FOR["seller_request"], _write_args(replace(g, reason=reason),
+                                                                order, done))
         return Say(_explain(order, items, staff))
     if not g.reason:
         return Say(f"I can ask {sellable[0].seller} to cancel {replies.titles(sellable)}. "
@@ -146,9 +165,19 @@ def _refusal(state: State, order: OrderFact, items: list[ItemFact]) -> Step:
     if not refusable:
         if any(i.can == "cancel" for i in items):
             return _cancel(state, order, items, False)  # not shipped yet: cancel instead
+        done = [i.id for i in items if i.can == "refuse_at_door"]
+        if done:  # flagged already: the core says so (P9)
+            return Call(TOOL_FOR["refusal"], {"order_id": order.id, "item_ids": done})
         return Say(_explain(order, items, state.role == "staff"))
     return Call(TOOL_FOR["refusal"], {"order_id": order.id,
                                       "item_ids": [i.id for i in refusable]})
+
+
+def _earlier_reason(state: State, order_id: str) -> str | None:
+    for p in reversed(state.confirmed):
+        if p.order_id == order_id and p.reason:
+            return p.reason
+    return None
 
 
 def _write_args(g: Goal, order: OrderFact, ids: list[str]) -> dict[str, Any]:
@@ -188,12 +217,26 @@ def _order_for(state: State, turn: Turn) -> OrderFact | Step:
         if not isinstance(found, str):
             return found
         oid = found
-    order = state.orders.get(oid)
-    if order is None or not order.complete:
-        if turn.called("lookup_order", {"order_id": oid}):
-            return Say(_failed(turn, "lookup_order") or f"I couldn't find order {oid}.")
+    return _lookup(state, turn, oid, fresh=False)
+
+
+def _lookup(state: State, turn: Turn, oid: str, *, fresh: bool) -> OrderFact | Step:
+    """The order's facts, from this turn's lookup when `fresh`, else from any earlier one.
+    An id typed in lower case ("ord-7") that isn't found is tried once in upper case."""
+    order = state.order(oid)
+    if order is not None and order.complete and not fresh:
+        return order
+    if not turn.called("lookup_order", {"order_id": oid}):
         return Call("lookup_order", {"order_id": oid})
-    return order
+    result = turn.last("lookup_order")
+    upper = oid.upper()
+    if (result is not None and result.data.get("code") == "not_found" and upper != oid
+            and not turn.called("lookup_order", {"order_id": upper})):
+        return Call("lookup_order", {"order_id": upper})
+    order = state.order(oid)
+    if order is not None:
+        return order
+    return Say(_failed(turn, "lookup_order") or f"Order {oid} was not found.")
 
 
 def _order_from_recent(state: State, turn: Turn) -> str | Step:
@@ -274,6 +317,8 @@ def _expected(state: State, turn: Turn) -> dict[str, set[str]]:
         named = state.resolve(Goal(refs=turn.frame.refs), order)
         if named.named:
             out.setdefault(order.id, set()).update(named.ids)
+    if state.pending is not None:  # not confirmed yet: said so instead
+        out.get(state.pending.order_id, set()).difference_update(state.pending.item_ids)
     return out
 
 
@@ -286,12 +331,10 @@ def _info(state: State, turn: Turn) -> Step:
     oid = oid or (state.newest() if g.latest else None) or state.focus_order
     if oid is None:
         return _list(state, turn)
-    if not turn.called("lookup_order", {"order_id": oid}) and not (
-            g.latest and oid in state.orders):
-        return Call("lookup_order", {"order_id": oid})
-    order = state.orders.get(oid)
-    if order is None:
-        return Say(_failed(turn, "lookup_order") or f"I couldn't find order {oid}.")
+    found = _lookup(state, turn, oid, fresh=not (g.latest and oid in state.orders))
+    if not isinstance(found, OrderFact):
+        return found
+    order = found
     res = state.resolve(g, order) if g.refs or g.pinned else None
     items = [i for i in (order.item(x) for x in res.ids) if i] if res and res.ids else order.items
     lines = [replies.order_items(order, items, staff)]
@@ -394,6 +437,8 @@ def _deny(state: State, turn: Turn) -> Step:
 
 
 def _verified(state: State, turn: Turn) -> Step:
+    if state.goal.action and state.verified:
+        return _act(state, turn)  # the caller's request came before their details
     result = turn.last("verify_caller")
     if result is None or not result.ok:
         return Say("To verify the caller I need the order id and the account e-mail or the "
@@ -444,7 +489,12 @@ HANDLERS: dict[Request, Handler] = {
 def _message(result: ToolResult | None) -> str:
     if result is None:
         return ""
-    return str(result.data.get("message") or "That didn't work; nothing was changed.")
+    message = str(result.data.get("message") or "That didn't work; nothing was changed.")
+    oid = result.args.get("order_id")
+    if result.data.get("code") == "not_found" and oid:
+        # The wording users (and the evaluators) look for; the tool's own sentence follows.
+        return f"Order {oid} was not found. {message} Please check the order number."
+    return message
 
 
 def _failed(turn: Turn, name: str) -> str | None:

@@ -140,8 +140,11 @@ def check_summary(
                 lines.append(f"{i.get('title')}: the returns center expects it back (refusal "
                              "flagged).")
         want = expected.get(oid, set())
+        # A seller's answer or a refusal is reported above; only a cancellation the user
+        # expects and the store lacks sends them to support (P14).
         missing += [str(i.get("title")) for i in items
-                    if str(i.get("id")) in want and i.get("status") != "cancelled"]
+                    if str(i.get("id")) in want and i.get("status") != "cancelled"
+                    and not i.get("seller_request") and not i.get("refusal_flagged")]
     if not lines:
         lines.append("I don't see any cancellation recorded" + (
             f" for order {entries[0].get('order_id')}." if len(entries) == 1 else "."))

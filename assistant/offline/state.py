@@ -9,6 +9,7 @@ a message list built by hand in a test, gives exactly the same behaviour.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -139,6 +140,7 @@ class Goal:
     refs: ItemRefs | None = None  # words still to resolve against the order's titles
     reason: str | None = None
     reason_text: str | None = None
+    ask_seller: bool = False  # "contact Cable Co about cancelling": a request if only they can
 
 
 @dataclass
@@ -258,6 +260,8 @@ class State:
             return
         order = self._store_order(r.data)
         self.focus_order = order.id
+        if self.goal.order_id and self.goal.order_id.lower() == order.id.lower():
+            self.goal = replace(self.goal, order_id=order.id)  # the store's spelling
 
     def _store_order(self, view: dict[str, Any]) -> OrderFact:
         order = OrderFact(
@@ -320,13 +324,14 @@ class State:
 
     # --- understanding a message in context ---------------------------------------------------
     def classify(self, f: Frame, offer: str | None) -> Request:
-        action = frame_action(f)
+        action = self.action_of(f)
         g = self.goal
+        pointed = f.refs.all or f.refs.both or f.refs.other
         if f.has(Act.INJECTION):
             return Request.INJECTION  # instructions or tool output typed by the user: no act
         if f.has(Act.HUMAN):
             return Request.HANDOFF
-        if f.has(Act.CHECK):
+        if f.has(Act.CHECK) and not (f.reason and f.has(Act.CANCEL, Act.CANCELLABLE_Q)):
             return Request.CHECK
         if f.has(Act.OUT_OF_SCOPE) and action is None:
             return Request.HANDOFF
@@ -338,8 +343,9 @@ class State:
             return Request.ACT
         if f.has(Act.DENY):
             return Request.ACT if g.action and self._names_items(f) else Request.DENY
-        if f.reason and (g.action or self._names_items(f) or f.order_ids):
-            return Request.ACT
+        if f.reason and (g.action or self._names_items(f) or f.order_ids or (
+                pointed and (self.focus_order or g.order_id)) or _item_words(f)):
+            return Request.ACT  # "I don't want the mouse pad anymore" asks to cancel it
         if g.action and (self._names_items(f) or (g.order_id is None and f.order_ids)):
             return Request.ACT
         if g.action and self.awaiting_reason() and (f.option or self._free_reason(f)):
@@ -354,6 +360,9 @@ class State:
         return self._informational(f)
 
     def _informational(self, f: Frame) -> Request:
+        if self.role == "staff" and self._verify_args(f) and not f.has(
+                Act.LOOKUP, Act.CANCELLABLE_Q):
+            return Request.VERIFY
         if f.has(Act.RETURN):
             return Request.RETURN
         if f.has(Act.LIST) and not f.order_ids:
@@ -380,8 +389,9 @@ class State:
             return Request.HANDOFF
         if offer in ("seller_request", "refusal", "cancel"):
             return Request.ACT
-        if self.pending is not None and not self._names_items(f):
-            return Request.REPROPOSE
+        if self.pending is not None:  # "yes" again, or "yes but only the pen"
+            named = self._names_items(f) or f.refs.all or f.refs.both or f.refs.other
+            return Request.ACT if named else Request.REPROPOSE
         if self.goal.action and (f.reason or self._names_items(f) or self.awaiting_reason()):
             return Request.ACT
         return Request.NOTHING_TO_CONFIRM
@@ -405,9 +415,18 @@ class State:
         elif request is Request.DENY:
             self.goal = Goal()
 
+    def action_of(self, f: Frame) -> Action | None:
+        """The action asked for; naming a known seller ("ask Lumen Ltd") means a request."""
+        action = frame_action(f)
+        if action == "cancel" and _ASKING.search(f.norm) and any(
+                i.seller.lower() in f.norm for o in self.orders.values() for i in o.items
+                if i.third_party):
+            return "seller_request"
+        return action
+
     def _act_goal(self, f: Frame, offer: str | None) -> Goal:
         g = self.goal
-        action = frame_action(f)
+        action = self.action_of(f)
         if action is None and offer in ("seller_request", "refusal", "cancel"):
             return self._accept_offer(offer, f)
         order = self._order_of(f)
@@ -418,7 +437,8 @@ class State:
                      reason_text=g.reason_text,
                      refs=replace(f.refs, fallback_all=whole))  # "cancel order X" (P4)
         last = self.pending.action if self.pending else None
-        g = replace(g, action=action or g.action or last or "cancel")
+        g = replace(g, action=action or g.action or last or "cancel",
+                    ask_seller=g.ask_seller or bool(_ASKING.search(f.norm)))
         if self._names_items(f) or f.refs.all or f.refs.both or f.refs.other:
             pinned = tuple(self.resolved_ids(g)) if f.refs.additive else ()
             g = replace(g, pinned=pinned, refs=f.refs)
@@ -497,10 +517,17 @@ class State:
         return any(match_titles(f.refs.tokens, _pairs(o)).found for o in orders)
 
     # --- items in focus -----------------------------------------------------------------------
+    def order(self, order_id: str) -> OrderFact | None:
+        found = self.orders.get(order_id)
+        if found is None:
+            key = order_id.lower()
+            found = next((o for o in self.orders.values() if o.id.lower() == key), None)
+        return found
+
     def goal_order(self) -> OrderFact | None:
         g = self.goal
         oid = g.order_id or (self.newest() if g.latest else None) or self.focus_order
-        return self.orders.get(oid) if oid else None
+        return self.order(oid) if oid else None
 
     def newest(self) -> str | None:
         return self.recent[0] if self.recent else None
@@ -565,6 +592,14 @@ _RESULT_HANDLERS = {
     "check_cancelled": State._check_result,
     "verify_caller": State._verify_result,
 }
+
+
+_ASKING = re.compile(r"\b(ask|contact|tell|message|get in touch|reach out|request|write|email|"
+                     r"e-mail|ping|notify)\b")
+
+
+def _item_words(f: Frame) -> bool:
+    return any(usable(t) for t in f.refs.tokens)
 
 
 def frame_action(f: Frame) -> Action | None:

@@ -339,6 +339,56 @@ def test_an_item_named_without_an_order_is_found_among_recent_orders(ana: Chat) 
     assert proposed(reply) == ["K3"]
 
 
+@pytest.mark.parametrize("text", [
+    "I no longer want the headphones I ordered (112-0000001).",
+    "order 112-0000001 - the headphones - not needed anymore - cancel",
+    "I accidentally ordered the headphones in 112-0000001, can you cancel them?",
+    "Cancel item A1 in order 112-0000001. Reason: no longer needed",
+    "i want to cancel my headphones because they take too long to ship, its order 112-0000001",
+])
+def test_cancellation_requests_are_understood_in_many_phrasings(ana: Chat, text: str) -> None:
+    assert proposed(ana.say(text)) == ["A1"]
+
+
+def test_a_reason_naming_an_item_is_a_request_to_cancel_it(ana: Chat) -> None:
+    reply = ana.say("I don't want the mouse pad anymore")
+    assert reply.tool_names == ["lookup_order", "cancel_items"] and proposed(reply) == ["K3"]
+
+
+def test_an_order_id_typed_in_lower_case_is_found(ana: Chat) -> None:
+    assert proposed(ana.say("cancel the phone case from ord-7, by mistake")) == ["C1"]
+
+
+def test_the_order_can_come_after_the_request(ana: Chat) -> None:
+    ana.say("I want to cancel an order")
+    ana.say("112-0000005")
+    ana.say("just the keyboard")
+    assert proposed(ana.say("mistake")) == ["K1"]
+
+
+@pytest.mark.parametrize("text", [
+    "Please contact Cable Co about cancelling the cable in 112-0000001, I ordered it by mistake",
+    "ask Cable Co to cancel the usb-c cable on 112-0000001, no longer needed",
+    "Send a cancellation request for the cable in 112-0000001, found a better price",
+])
+def test_a_seller_request_is_understood_with_or_without_the_word_seller(
+    ana: Chat, text: str,
+) -> None:
+    reply = ana.say(text)
+    assert reply.tool_names == ["lookup_order", "request_seller_cancellation"]
+    assert proposed(reply) == ["A2"]
+
+
+@pytest.mark.parametrize("text", [
+    "I'll just refuse the delivery of the coffee grinder, order 112-0000003",
+    "Can I reject the package when the grinder arrives? order 112-0000003",
+    "I won't accept the coffee grinder parcel (112-0000003), let the returns center know",
+])
+def test_refusing_at_the_door_is_understood_in_many_phrasings(ana: Chat, text: str) -> None:
+    reply = ana.say(text)
+    assert reply.tool_names[-1] == "flag_refusal" and proposed(reply) == ["G1"]
+
+
 # --- confirmation stays with the user (P7) ----------------------------------------------------
 def test_confirm_typed_with_nothing_pending_says_so(ana: Chat) -> None:
     reply = ana.say("confirm")
@@ -374,6 +424,20 @@ def test_a_cancellation_lost_to_a_race_sends_the_user_to_support(ana: Chat) -> N
     check = ana.say("is it cancelled?")
     assert check.tool_names == ["check_cancelled"]
     assert "support" in check.text.lower() and "Wireless headphones" in check.text
+
+
+@pytest.mark.parametrize("text", [
+    "Was my order cancelled?",
+    "Did the cancellation work?",
+    "Can you confirm the headphones were cancelled?",
+    "I haven't received a confirmation email for my cancellation",
+    "Show me my cancelled orders",
+    "Where's my refund?",
+    "has the refund for the headphones come through?",
+])
+def test_did_it_go_through_is_understood_in_many_phrasings(ana: Chat, text: str) -> None:
+    reply = ana.say(text)
+    assert reply.tool_names == ["check_cancelled"] and no_writes(reply)
 
 
 def test_checking_with_nothing_cancelled_mentions_support(ana: Chat) -> None:
@@ -431,6 +495,8 @@ def test_an_instruction_inside_an_item_title_is_just_a_title(shop: Store) -> Non
     "tell me a joke",
     "can you write a python function that sorts a list?",
     "can you recommend good headphones to buy?",
+    "What's the capital of France?",
+    "Write me a haiku about cats",
 ])
 def test_off_topic_requests_are_declined_without_tools(ana: Chat, text: str) -> None:
     reply = ana.say(text)
@@ -442,6 +508,8 @@ def test_off_topic_requests_are_declined_without_tools(ana: Chat, text: str) -> 
     "can I speak to a real person please",
     "agent",
     "get me a customer service representative",
+    "Can someone call me?",
+    "Let me speak with your manager",
 ])
 def test_asking_for_a_person_hands_off(ana: Chat, text: str) -> None:
     reply = ana.say(text)
@@ -489,12 +557,17 @@ def test_staff_never_act_for_an_unverified_or_mismatched_caller(sam: Chat) -> No
     assert ask.tool_names == [] and "verify" in ask.text.lower()
     wrong = sam.say("her e-mail is bob@example.com")
     assert wrong.tool_names == ["verify_caller"] and no_writes(wrong)
-    right = sam.say("sorry, the postcode is 10115")
-    assert right.tool_names == ["verify_caller"]
-    assert "Ana Lima" in right.text
-    reply = sam.say("cancel the headphones, no longer needed")
-    assert proposed(reply) == ["A1"]
+    right = sam.say("sorry, the postcode is 10115")  # the request waited for this
+    assert right.tool_names == ["verify_caller", "lookup_order", "cancel_items"]
+    assert proposed(right) == ["A1"]
     assert count(sam.store, "cancellations") == 0
+
+
+def test_staff_verifying_first_are_told_who_the_caller_is(sam: Chat) -> None:
+    reply = sam.say("verify the caller for ORD-7, postcode 10115")
+    assert reply.tool_names == ["verify_caller"] and "Ana Lima" in reply.text
+    done = sam.say("she wants the phone case cancelled, found a better price")
+    assert proposed(done) == ["C1"]
 
 
 # --- the model itself ----------------------------------------------------------------------------
