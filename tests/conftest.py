@@ -99,3 +99,12 @@ def shop(store: Store) -> Store:
     """The store with the standard world loaded."""
     load_world(store.uow(), standard_world())
     return store
+
+
+@pytest.fixture(params=["sqlite-file", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_store(request: pytest.FixtureRequest) -> Store:
+    """A store that many threads can share (each with its own UnitOfWork): a SQLite file or
+    PostgreSQL, never the single-connection in-memory database."""
+    name = "sqlite_file_store" if request.param == "sqlite-file" else "pg_store"
+    found: Store = request.getfixturevalue(name)
+    return found

@@ -20,8 +20,8 @@ from tests.support import (
     FixedClock,
     business_snapshot,
     count,
-    propose_cancel,
     proposal_id,
+    propose_cancel,
 )
 
 MALFORMED_IDS = [
