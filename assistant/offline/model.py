@@ -17,8 +17,9 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from assistant.offline.facts import content_text
 from assistant.offline.planner import Call, Say, plan
-from assistant.offline.state import Role, content_text, fold
+from assistant.offline.state import Role, fold
 
 _PIECES = re.compile(r"\S+\s*|\s+")
 
@@ -104,8 +105,12 @@ class OfflineChatModel(BaseChatModel):
 def _tool_name(tool: dict[str, Any] | type | Callable[..., Any] | BaseTool) -> str:
     if isinstance(tool, BaseTool):
         return tool.name
-    if isinstance(tool, dict) and "name" in tool:
-        return str(tool["name"])
+    if isinstance(tool, dict):
+        function = tool.get("function")
+        if isinstance(function, dict) and "name" in function:
+            return str(function["name"])  # OpenAI's {"type": "function", ...} form
+        if "name" in tool:
+            return str(tool["name"])
     return str(convert_to_openai_tool(tool)["function"]["name"])
 
 

@@ -136,7 +136,7 @@ _OTHER_EXPLICIT = re.compile(
     r"something else)\b\W*(.*)$|\bother\s*(?:reason)?\s*[:\-–—]\s*(.*)$")
 _CHANGED_MIND = re.compile(r"\b(changed? (my|our) minds?|change of (mind|heart|plans?)|"
                            r"changed (my |our )?plans?)\b")
-_BECAUSE = re.compile(r"\b(?:because|since|reason(?: is|:)|as)\s+(.{3,})$")
+_BECAUSE = re.compile(r"\b(?:because|'?cause|reason(?: is|:)|due to)\s+(.{3,})$")
 _OPTION_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (MISTAKE, re.compile(r"\b(mistake|wrong|accident|error|first)\b")),
     (NOT_NEEDED, re.compile(r"\b(need|needed|longer|unneeded|want|second)\b")),
@@ -185,9 +185,11 @@ def because_text(text: str) -> str | None:
 
 # --- ids, e-mails, postcodes -----------------------------------------------------------------
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_POSTCODE_VALUE = r"([a-z0-9]{2,8}(?:[ -][a-z0-9]{3,4})?)"
 _POSTCODE = re.compile(
-    r"\b(?:post\s?code|postal\s?code|zip(?:\s?code)?|plz|postcode is)\s*(?:is|:|=|-)?\s*"
-    r"([a-z0-9]{2,5}(?:[ -][a-z0-9]{3,4})?)\b", re.IGNORECASE)
+    r"\b(?:post\s?code|postal\s?code|zip(?:\s?code)?|plz)\s*(?:is|:|=|-)?\s*" + _POSTCODE_VALUE
+    + r"\b|\b" + _POSTCODE_VALUE + r"\s+(?:is|as)\s+(?:the\s+|her\s+|his\s+|their\s+)?"
+    r"(?:post\s?code|postal\s?code|zip)", re.IGNORECASE)
 _ID_TOKEN = re.compile(r"(?<![\w@.])#?([A-Za-z0-9](?:[A-Za-z0-9_.\-]*[A-Za-z0-9])?)")
 _ORDER_CONTEXT = re.compile(
     r"(?:\border|\bnumber|\bno|\bnr|\bid|\bref|\breference|#)\W{0,3}$", re.IGNORECASE)
@@ -456,7 +458,8 @@ def parse(text: str) -> Frame:
     emails = tuple(dict.fromkeys(e.lower() for e in _EMAIL.findall(text)))
     no_email = _EMAIL.sub(" ", text)
     postcode_m = _POSTCODE.search(no_email)
-    postcode = postcode_m.group(1).upper() if postcode_m else None
+    code = (postcode_m.group(1) or postcode_m.group(2)) if postcode_m else None
+    postcode = code.upper() if code and any(c.isdigit() for c in code) else None
     id_text = _POSTCODE.sub(" ", no_email)
     ids = find_ids(id_text)
     reason, reason_text, span = find_reason(norm)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from assistant.offline.state import ItemFact, OrderFact
+    from assistant.offline.facts import ItemFact, OrderFact
 
 REASON_LIST = "ordered by mistake, no longer needed, found a better price, delivery too slow, other"
 ASK_REASON = "Options: ordered by mistake"  # also in render.error_text for reason_required

@@ -8,7 +8,6 @@ a message list built by hand in a test, gives exactly the same behaviour.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -19,18 +18,20 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 
 from assistant.intent import is_plain_no, is_plain_yes
 from assistant.offline import replies
+from assistant.offline.facts import (
+    Action,
+    ItemFact,
+    OrderFact,
+    ProposalFact,
+    ToolResult,
+    can_after,
+    content_text,
+    tool_data,
+)
 from assistant.offline.matching import match_titles, usable
 from assistant.offline.nlu import OTHER, Act, Frame, ItemRefs, because_text, parse
 
-Action = Literal["cancel", "seller_request", "refusal"]
 Role = Literal["customer", "staff"]
-TOOL_FOR: dict[Action, str] = {
-    "cancel": "cancel_items",
-    "seller_request": "request_seller_cancellation",
-    "refusal": "flag_refusal",
-}
-ACTION_OF: dict[str, Action] = {tool: action for action, tool in TOOL_FOR.items()}
-NEEDS_REASON: frozenset[Action] = frozenset({"cancel", "seller_request"})
 
 
 class Request(StrEnum):
@@ -56,80 +57,6 @@ class Request(StrEnum):
     CLARIFY = "clarify"
 
 
-# --- facts from tool results ------------------------------------------------------------------
-@dataclass
-class ItemFact:
-    id: str
-    title: str
-    qty: int = 1
-    price: str = ""
-    seller: str = "shop"
-    status: str = ""
-    can: str = ""  # the core's decision kind; "" when only a status is known
-    why: str = ""
-    rules: tuple[str, ...] = ()
-    already_done: bool = False
-
-    @classmethod
-    def from_view(cls, d: dict[str, Any]) -> ItemFact:
-        return cls(
-            id=str(d.get("id", "")), title=str(d.get("title", d.get("id", ""))),
-            qty=_int(d.get("qty")), price=str(d.get("price", "")),
-            seller=str(d.get("seller") or "shop"), status=str(d.get("status", "")),
-            can=str(d.get("can", "")), why=str(d.get("why", "")),
-            rules=tuple(str(r) for r in d.get("rules", []) or []),
-            already_done=bool(d.get("already_done", False)),
-        )
-
-    @property
-    def third_party(self) -> bool:
-        return self.seller != "shop"
-
-
-@dataclass
-class OrderFact:
-    id: str
-    items: list[ItemFact]
-    status: str = ""
-    placed_at: str = ""
-    refunded: str = ""
-    complete: bool = True  # False: known from check_cancelled only (no decisions yet)
-
-    def item(self, item_id: str) -> ItemFact | None:
-        key = item_id.lower()
-        return next((i for i in self.items if i.id.lower() == key), None)
-
-    @property
-    def ids(self) -> list[str]:
-        return [i.id for i in self.items]
-
-
-@dataclass
-class ProposalFact:
-    tool: str
-    args: dict[str, Any]
-    order_id: str
-    item_ids: list[str]
-    titles: dict[str, str]
-    reason: str | None = None
-    refund: str = ""
-
-    @property
-    def action(self) -> Action:
-        return ACTION_OF.get(self.tool, "cancel")
-
-
-@dataclass
-class ToolResult:
-    name: str
-    args: dict[str, Any]
-    data: dict[str, Any]
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.data.get("ok"))
-
-
 # --- the user's goal --------------------------------------------------------------------------
 @dataclass
 class Goal:
@@ -148,7 +75,6 @@ class Resolution:
     ids: list[str] = field(default_factory=list)
     ambiguous: tuple[tuple[str, ...], ...] = ()
     leftover: tuple[str, ...] = ()
-    asked: bool = False  # the user pointed at items (words, "all", "it"), not just an order
     named: bool = False  # some items were named by title or id
 
 
@@ -234,7 +160,7 @@ class State:
         for title, status in failed.items():
             item = next((i for i in order.items if i.title == title), None) if order else None
             if item:
-                item.status, item.can = status, _can_after(status, item.third_party)
+                item.status, item.can = status, can_after(status, item.third_party)
         self.goal = replace(self.goal, action=None)
 
     def on_result(self, name: str, args: dict[str, Any], data: dict[str, Any]) -> None:
@@ -314,7 +240,7 @@ class State:
                 item = known.item(str(i.get("id")))
                 if item and i.get("status") and i["status"] != item.status:
                     item.status = str(i["status"])
-                    item.can = _can_after(item.status, item.third_party)
+                    item.can = can_after(item.status, item.third_party)
 
     def _verify_result(self, r: ToolResult) -> None:
         if r.ok:
@@ -344,7 +270,7 @@ class State:
         if f.has(Act.DENY):
             return Request.ACT if g.action and self._names_items(f) else Request.DENY
         if f.reason and (g.action or self._names_items(f) or f.order_ids or (
-                pointed and (self.focus_order or g.order_id)) or _item_words(f)):
+                pointed and (self.focus_order or g.order_id)) or _item_words(f) or f.refs.some):
             return Request.ACT  # "I don't want the mouse pad anymore" asks to cancel it
         if g.action and (self._names_items(f) or (g.order_id is None and f.order_ids)):
             return Request.ACT
@@ -533,7 +459,7 @@ class State:
         return self.recent[0] if self.recent else None
 
     def resolve(self, g: Goal, order: OrderFact) -> Resolution:
-        out = Resolution(ids=[i for i in g.pinned if order.item(i)], asked=bool(g.pinned))
+        out = Resolution(ids=[i for i in g.pinned if order.item(i)])
         refs = g.refs
         if refs is None:
             return out
@@ -566,7 +492,6 @@ class State:
         out.named = bool(named)
         out.ambiguous = match.ambiguous
         out.leftover = match.leftover if not chosen else ()
-        out.asked = out.asked or refs.named or bool(named) or refs.pronoun or bool(words)
         return out
 
     def resolved_ids(self, g: Goal) -> list[str]:
@@ -616,24 +541,6 @@ def _pairs(order: OrderFact) -> list[tuple[str, str]]:
     return [(i.id, i.title) for i in order.items]
 
 
-def _can_after(status: str, third_party: bool) -> str:
-    """A hint only, for items whose state changed under a proposal; lookups are the truth."""
-    if status == "cancelled":
-        return "already_cancelled"
-    if status == "delivered":
-        return "return_instead"
-    if third_party:
-        return "request_seller"
-    return {"processing": "wait_then_refuse", "shipped": "refuse_at_door"}.get(status, "")
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 1
-
-
 # --- the fold -----------------------------------------------------------------------------------
 def fold(messages: Sequence[BaseMessage], role: Role) -> State:
     """Replay the conversation into a State whose `turn` is the current user message."""
@@ -669,20 +576,3 @@ def fold(messages: Sequence[BaseMessage], role: Role) -> State:
             name, args = calls.get(message.tool_call_id, (message.name or "", {}))
             state.on_result(name, args, tool_data(message.content))
     return state
-
-
-def content_text(message: BaseMessage) -> str:
-    content = message.content
-    if isinstance(content, str):
-        return content
-    return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
-
-
-def tool_data(content: Any) -> dict[str, Any]:
-    """A tool's compact JSON. Anything else is treated as a failed call, never as facts."""
-    try:
-        data = json.loads(content if isinstance(content, str) else json.dumps(content))
-    except (TypeError, ValueError):
-        return {"ok": False, "message": str(content)[:300]}
-    return data if isinstance(data, dict) else {"ok": False}
-
