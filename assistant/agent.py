@@ -133,7 +133,8 @@ class _Turn:
     tool_calls: int = 0
     repairs: int = 0
     model_time_s: float = 0.0
-    streamed: str = ""
+    streamed: str = ""  # what the last model call streamed
+    streamed_any: bool = False
     final: AIMessage | None = None
     wrote: bool = False
 
@@ -200,7 +201,8 @@ class Agent:
             raise
         except Exception as e:
             code, message = _model_failure(e)
-            log.warning("model call failed (%s): %s", code, e, exc_info=True)
+            log.warning("model call failed (%s): %s", code, e)
+            log.debug("model call failure", exc_info=True)
             raise TurnStopped(code, message, turn) from e
         finally:
             turn.model_time_s += time.perf_counter() - started
@@ -213,11 +215,15 @@ class Agent:
         turn: _Turn,
     ) -> BaseMessage:
         total: AIMessageChunk | None = None
+        turn.streamed = ""
         for chunk in self.bound.stream(prompt, **options):
             if not isinstance(chunk, AIMessageChunk):
                 continue
             if text := _raw_text(chunk.content):
+                if turn.streamed_any and not turn.streamed:
+                    on_token("\n\n")  # a new model call: keep its words apart from the last's
                 turn.streamed += text
+                turn.streamed_any = True
                 on_token(text)
             total = chunk if total is None else total + chunk
         if total is None:

@@ -385,6 +385,14 @@ def test_streamed_tool_calls_are_put_together_from_their_chunks(agent_shop: Stor
     assert [i["id"] for i in reply.proposal["items"]] == ["A1"]
 
 
+def test_words_streamed_by_two_model_calls_are_kept_apart(agent_shop: Store) -> None:
+    conv, _ = chat(agent_shop, calls(LOOKUP_1, text="Let me look."), AIMessage("Found it."))
+    tokens: list[str] = []
+    reply = conv.send("show 112-0000001", on_token=tokens.append)
+    assert "".join(tokens) == "Let me look.\n\nFound it."
+    assert reply.streamed and reply.text == "Found it."
+
+
 def test_a_streamed_call_with_broken_arguments_gets_the_corrective_round(
     agent_shop: Store,
 ) -> None:

@@ -17,7 +17,10 @@ from assistant.prompt_budget import (
     tool_schemas,
 )
 from prompts import load_prompt
+from tests.fakes.network import loopback_only  # noqa: F401
 from tools.order_tools import tools_for
+
+pytestmark = pytest.mark.usefixtures("loopback_only")  # tiktoken must not download anything
 
 
 @pytest.mark.parametrize("role", ["customer", "staff"])
