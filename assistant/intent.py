@@ -20,7 +20,7 @@ _YES = {
 _YES_CORE = {
     "yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "correct",
     "proceed", "absolutely", "definitely", "alright", "affirmative", "agree", "go", "do",
-    "fine", "perfect", "great", "si", "oui", "ja",
+    "fine", "perfect", "great", "si", "oui", "ja", "right",
 }
 _NO = {
     "no", "n", "nope", "nah", "don't", "dont", "do", "not", "keep", "it", "them", "stop",
