@@ -46,27 +46,54 @@ def load_world(uow: UnitOfWork, world: Mapping[str, Any], *, passwords: bool = F
             writer.customer(Customer(c["email"], c["name"], c.get("postcode")), pw)
         for s in world.get("staff", []) or []:
             writer.staff(StaffMember(s["email"], s["name"]), pw)
+        order_ids: set[str] = set()
+        item_ids: set[str] = set()
         for o in world.get("orders", []):
             if o["customer"] not in emails:
                 raise WorldError(f"order {o['id']}: unknown customer {o['customer']!r}")
-            writer.order(_order(o))
+            order = _order(o)
+            # Ids are unique store-wide: say which entry repeats one, not a SQL error.
+            if order.id in order_ids:
+                raise WorldError(f"order {order.id}: the order id is used twice")
+            for i in order.items:
+                if i.id in item_ids:
+                    raise WorldError(f"order {order.id} item {i.id}: the item id is used twice")
+                item_ids.add(i.id)
+            order_ids.add(order.id)
+            writer.order(order)
         uow.commit()
 
 
 def _order(o: Mapping[str, Any]) -> Order:
     oid = str(o["id"])
+    try:
+        placed_at = parse_time(o["placed_at"])
+    except WorldError as e:
+        raise WorldError(f"order {oid}: placed_at is {e}") from None
     items = []
     for raw in o["items"]:
+        where = f"order {oid} item {raw.get('id')}"
         try:
             price = money(Decimal(str(raw["price"])))
         except InvalidOperation:
-            raise WorldError(f"order {oid} item {raw.get('id')}: bad price {raw['price']!r}") \
-                from None
+            raise WorldError(f"{where}: bad price {raw['price']!r}") from None
+        try:
+            status = ItemStatus(raw["status"])
+        except ValueError:
+            raise WorldError(f"{where}: unknown status {raw['status']!r} (one of "
+                             + ", ".join(s.value for s in ItemStatus) + ")") from None
+        try:
+            qty = int(raw["qty"])
+        except (TypeError, ValueError):
+            qty = 0
+        if qty < 1 or price < 0:
+            raise WorldError(f"{where}: qty must be a whole number >= 1 and price >= 0 "
+                             f"(got qty {raw['qty']!r}, price {raw['price']!r})")
         items.append(Item(
-            id=str(raw["id"]), order_id=oid, title=str(raw["title"]), qty=int(raw["qty"]),
-            unit_price=price, status=ItemStatus(raw["status"]), seller=raw.get("seller"),
+            id=str(raw["id"]), order_id=oid, title=str(raw["title"]), qty=qty,
+            unit_price=price, status=status, seller=raw.get("seller"),
         ))
-    return Order(oid, str(o["customer"]), parse_time(o["placed_at"]), tuple(items))
+    return Order(oid, str(o["customer"]), placed_at, tuple(items))
 
 
 def reset(uow: UnitOfWork) -> None:

@@ -612,3 +612,24 @@ def test_world_events_move_items_only_forward(
     assert result.applied is applied
     assert status(shop, item) == after
     assert result.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "order_id", "item", "event", "can"),
+    [
+        (ProposalKind.REFUSAL, "112-0000004", "A8", "deliver", "return_instead"),
+        (ProposalKind.SELLER_REQUEST, "112-0000004", "A9", "deliver", "return_instead"),
+    ],
+)
+def test_a_flag_or_request_for_an_item_delivered_meanwhile_fails_and_writes_nothing(
+    shop: Store, kind: ProposalKind, order_id: str, item: str, event: str, can: str
+) -> None:
+    pid = proposal_id(services.propose(shop.uow(), ANA, kind, order_id, [item],
+                                       "no_longer_needed"))
+    assert services.apply_event(shop.uow(), event, item).applied  # type: ignore[arg-type]
+    before = business_snapshot(shop)
+    outcome = services.confirm(shop.uow(), ANA, pid)
+    assert outcome.done == ()
+    assert [(f["id"], f["can"]) for f in outcome.failed] == [(item, can)]
+    assert "P11" in outcome.failed[0]["rules"]
+    assert business_snapshot(shop) == before
