@@ -234,12 +234,14 @@ def test_malformed_tool_arguments_get_one_corrective_request(
     call("cancel_everything", {"order_id": "112-0000001"}),
     call("", {}),
 ])
+@pytest.mark.parametrize("streaming", [False, True], ids=["json", "sse"])
 def test_tool_calls_that_stay_broken_end_the_turn_clearly_and_write_nothing(
-    server: FakeOpenAI, http_shop: Store, bad: Step,
+    server: FakeOpenAI, http_shop: Store, bad: Step, streaming: bool,
 ) -> None:
     conv = chat(server, http_shop, bad, bad, bad)
     before = business_snapshot(http_shop)
-    reply = conv.send("cancel the headphones, no longer needed")
+    reply = conv.send("cancel the headphones, no longer needed",
+                      on_token=(lambda _: None) if streaming else None)
     assert reply.error == "bad_tool_call" and reply.text == agent_module.MODEL_CONFUSED
     assert len(server.requests) == 2 and not server.rejected
     assert conv.pending is None and count(http_shop, "proposals") == 0
