@@ -125,7 +125,7 @@ def _cancel(state: State, order: OrderFact, items: list[ItemFact], whole: bool) 
     if not g.reason:
         others = [i for i in items if i.can != "cancel"]
         notes, _ = replies.alternatives(others, staff)
-        lines = [f"{replies.titles(cancellable)} (order {order.id}) can be cancelled now.",
+        lines = [f"I can cancel {replies.titles(cancellable)} (order {order.id}) for you.",
                  *notes, replies.reason_question(staff)]
         return Say("\n".join(lines))
     mixed = len(cancellable) < len(items)
@@ -185,8 +185,8 @@ def _explain(order: OrderFact, items: list[ItemFact], staff: bool) -> str:
     lines = [f"{replies.titles(done)} (order {order.id}) is already cancelled."] if done else []
     if rest:
         notes, offer = replies.alternatives(rest, staff)
-        lines += [f"Sorry — {replies.titles(rest)} (order {order.id}) can't be cancelled "
-                  "directly.", *notes, *([offer] if offer else [])]
+        lines += [f"Sorry — I can't cancel {replies.titles(rest)} (order {order.id}) directly.",
+                  *notes, *([offer] if offer else [])]
     return "\n".join(lines)
 
 
@@ -397,9 +397,8 @@ def _return(state: State, turn: Turn) -> Step:
         notes, offer = replies.alternatives(items, state.role == "staff")
         if notes:
             return Say("\n".join([*notes, *([offer] if offer else [])]))
-    return Say("Returns aren't handled in this chat: delivered items are returned, not "
-               f"cancelled. If an item hasn't shipped yet I can cancel it instead. "
-               f"{replies.OFFER_HANDOFF} who can help with a return?")
+    return Say("Returns aren't handled in this chat. If an item hasn't shipped yet I can cancel "
+               f"it instead. {replies.OFFER_HANDOFF} who can help with a return?")
 
 
 def _refund(state: State, turn: Turn) -> Step:
@@ -442,7 +441,7 @@ def _verified(state: State, turn: Turn) -> Step:
 
 def _greeting(state: State) -> str:
     if state.role == "staff":
-        return ("Hi! Give me an order number to check whether it can be cancelled, or a "
+        return ("Hi! Give me an order number to check what can be done with it, or a "
                 "caller's order id plus e-mail or postcode to act for them.")
     return "Hi! " + replies.SCOPE + " What can I do for you?"
 

@@ -67,11 +67,11 @@ def _can_label(item: ItemFact) -> str:
     if item.already_done:
         return "already done"
     return {
-        "cancel": "can be cancelled",
+        "cancel": "cancellable now",
         "request_seller": "only the seller can cancel (seller request)",
-        "refuse_at_door": "can't be cancelled; can be refused at the door",
-        "wait_then_refuse": "can't be cancelled; refusable at the door once shipped",
-        "return_instead": "can't be cancelled; return only",
+        "refuse_at_door": "not cancellable; can be refused at the door",
+        "wait_then_refuse": "not cancellable; refusable at the door once shipped",
+        "return_instead": "not cancellable; return only",
         "already_cancelled": "already cancelled",
     }.get(item.can, item.status or "unknown")
 
@@ -133,9 +133,11 @@ def check_summary(
                          f"Refunded so far: {entry.get('refunded')}; confirmation e-mails "
                          f"sent: {entry.get('confirmation_emails')}.")
         for i in items:
-            if i.get("seller_request"):
-                lines.append(f"The cancellation request to the seller for {i.get('title')} is "
-                             f"{i.get('seller_request')}; the seller decides.")
+            answer = i.get("seller_request")
+            if answer:
+                state = "is pending: the seller decides" if answer == "pending" else (
+                    f"was {answer} by the seller")
+                lines.append(f"The cancellation request for {i.get('title')} {state}.")
             if i.get("refusal_flagged"):
                 lines.append(f"{i.get('title')}: the returns center expects it back (refusal "
                              "flagged).")
@@ -149,7 +151,7 @@ def check_summary(
         lines.append("I don't see any cancellation recorded" + (
             f" for order {entries[0].get('order_id')}." if len(entries) == 1 else "."))
     if missing:
-        lines.append(f"I don't see {', '.join(missing)} as cancelled. Please contact support "
+        lines.append(f"I don't see a cancellation of {', '.join(missing)}. Please contact support "
                      "at once so they can look into it.")
     elif not any("cancelled —" in line or "request" in line or "refusal" in line
                  for line in lines):
