@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from assistant.offline.matching import words
+from assistant.offline.matching import usable, words
 
 
 class Act(StrEnum):
@@ -66,7 +66,8 @@ class ItemRefs:
 
     @property
     def named(self) -> bool:
-        return bool(self.all or self.both or self.other or self.tokens)
+        """Points at items ("all", "the other one", a word that may be a title)."""
+        return bool(self.all or self.both or self.other or any(usable(t) for t in self.tokens))
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,7 @@ _CANCELLABLE_Q = _any(
     r"\bcan (still )?be cancel",
     r"\b(is|are)\s+(it|this|that|they|these|those)?\s*(still\s+)?(possible|too late)\s+to\s+"
     r"cancel",
-    r"\bable to (be )?cancel", r"\bwhat can (i|we|you|they) do\b",
+    r"\bable to (be )?cancel", r"\bwhat can (i|we|they) do\b",
     r"\bwhat are (my|the|their) options\b", r"\bwhat (are|is) (possible|allowed)\b",
 )
 _LOOKUP = _any(
@@ -364,7 +365,9 @@ _AFFIRM = _any(
 )
 _DENY = _any(
     r"^\W*(no|nope|nah|not now|not really|never ?mind|nvm|forget (it|that|about it)|leave it|"
-    r"don'?t|do not|stop|hold on|wait|keep (it|them)|i'?ll keep|no thanks|no thank you)\b",
+    r"don'?t|do not|stop|keep (it|them)|i'?ll keep|no thanks|no thank you)\b",
+    # "wait" alone holds things; "wait, what's the refund?" is just a question.
+    r"^\W*(wait|hold on)\W*$", r"^\W*(wait|hold on)\W+(no|nope|don'?t|stop|actually)\b",
     r"\b(don'?t|do not) (cancel|do|send|flag)\b", r"\bi changed my mind\W*$",
     r"\bdon'?t bother\b",
 )
@@ -477,7 +480,8 @@ def parse(text: str) -> Frame:
         text=text.strip(), norm=norm, acts=frozenset(acts), ids=ids, emails=emails,
         postcode=postcode, latest=bool(_LATEST.search(body)),
         order_object=bool(_ORDER_OBJECT.search(body)), refs=refs, reason=reason,
-        reason_text=reason_text, option=option_reason(norm),
+        reason_text=reason_text,
+        option=option_reason(norm) if len(norm.split()) <= 4 and "?" not in norm else None,
         question=bool(_QUESTION.search(norm)),
     )
 

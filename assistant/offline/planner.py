@@ -463,8 +463,8 @@ HANDLERS: dict[Request, Handler] = {
     Request.REFUND: _refund,
     Request.VERIFY: _verified,
     Request.GREET: lambda state, turn: Say(_greeting(state)),
-    Request.REASONS: _text(f"The reasons you can choose: {replies.REASON_LIST} (with a few "
-                           "words)."),
+    Request.REASONS: _text("Every cancellation records its reason, from a fixed list (P6). "
+                           f"Options: {replies.REASON_LIST} (for other, tell me briefly why)."),
     Request.HELP: _text(replies.SCOPE + " Tell me the order number and what you'd like."),
     Request.THANKS: _text("You're welcome! Anything else I can help with?"),
     Request.OFFTOPIC: _text("Sorry, I can only help with your orders and cancellations here."),

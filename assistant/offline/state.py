@@ -257,7 +257,8 @@ class State:
             return Request.INJECTION  # instructions or tool output typed by the user: no act
         if f.has(Act.HUMAN):
             return Request.HANDOFF
-        if f.has(Act.CHECK) and not (f.reason and f.has(Act.CANCEL, Act.CANCELLABLE_Q)):
+        if f.has(Act.CHECK) and not (f.reason and f.has(Act.CANCEL, Act.CANCELLABLE_Q)) and not (
+                self.awaiting_reason() and not f.question):  # "the party got cancelled"
             return Request.CHECK
         if f.has(Act.OUT_OF_SCOPE) and action is None:
             return Request.HANDOFF
@@ -276,6 +277,8 @@ class State:
             return Request.ACT
         if g.action and self.awaiting_reason() and (f.option or self._free_reason(f)):
             return Request.ACT
+        if g.action and self.awaiting_reason() and f.has(Act.WHY, Act.REASONS_Q):
+            return Request.REASONS  # "why do you need to know?"
         if (self.pending or self.goal.pinned) and (
                 self._names_items(f) or f.refs.other or f.refs.both or f.refs.all):
             return Request.ACT  # "the cable too", "the other one": more of the same
@@ -404,7 +407,8 @@ class State:
 
     def _free_reason(self, f: Frame) -> bool:
         """After "why are you cancelling?", a plain statement is the "other" free text."""
-        if f.question or f.acts - {Act.DOMAIN, Act.IDENTITY_CLAIM} or self._names_items(f):
+        if f.question or f.acts - {Act.DOMAIN, Act.IDENTITY_CLAIM, Act.CHECK} or (
+                self._names_items(f)):
             return bool(because_text(f.text)) and not f.question
         return len(f.norm.split()) >= 2 and not f.order_ids
 

@@ -204,6 +204,8 @@ def test_a_plain_yes_to_the_proposal_cancels_and_refunds(ana: Chat) -> None:
     ("don't need it any more", "no_longer_needed", None),
     ("I'm moving abroad next week", "other", "I'm moving abroad next week"),
     ("Other: it was a gift idea that fell through", "other", None),
+    ("It was a gift but the party got cancelled", "other",
+     "It was a gift but the party got cancelled"),
     ("2", "no_longer_needed", None),
 ])
 def test_a_missing_reason_is_asked_for_and_the_answer_completes_the_proposal(
@@ -217,6 +219,13 @@ def test_a_missing_reason_is_asked_for_and_the_answer_completes_the_proposal(
     assert reply.proposal is not None and reply.proposal["reason"] == reason
     if text is not None:
         assert reply.proposal["reason_text"] == text
+
+
+def test_asking_why_a_reason_is_needed_gets_an_answer_and_the_options_again(ana: Chat) -> None:
+    ana.say("I'd like to cancel the keyboard in order 112-0000005")
+    why = ana.say("why do you need to know?")
+    assert why.tool_names == [] and "P6" in why.text and "mistake" in why.text
+    assert proposed(ana.say("fine, by mistake")) == ["K1"]
 
 
 # --- what can't be cancelled: the right alternative --------------------------------------------
@@ -398,7 +407,7 @@ def test_confirm_typed_with_nothing_pending_says_so(ana: Chat) -> None:
 def test_a_late_yes_proposes_again_and_never_writes_by_itself(ana: Chat) -> None:
     first = ana.say("cancel the keyboard in 112-0000005, by mistake")
     assert proposed(first) == ["K1"]
-    amount = ana.say("how much will I get back?")
+    amount = ana.say("wait, how much will I get back?")
     assert no_writes(amount) and "79.00" in amount.text
     again = ana.say("yes, go ahead")
     assert again.tool_names == ["cancel_items"] and proposed(again) == ["K1"]
@@ -529,8 +538,8 @@ def test_two_messages_it_cannot_understand_end_in_a_handoff(ana: Chat) -> None:
     assert second.tool_names == ["hand_off_to_staff"]
 
 
-def test_greetings_and_thanks_get_a_short_friendly_answer(ana: Chat) -> None:
-    for text in ("hi there", "thanks a lot!"):
+def test_greetings_thanks_and_help_get_a_short_friendly_answer(ana: Chat) -> None:
+    for text in ("hi there", "thanks a lot!", "what can you do?"):
         reply = ana.say(text)
         assert reply.tool_names == [] and reply.text
 
