@@ -1,0 +1,503 @@
+"""Chainlit's conversation history in the store's own database (SQLite or PostgreSQL).
+
+A small data layer of our own rather than Chainlit's SQLAlchemyDataLayer: it runs on the
+store's (synchronous) engine, so there is no second driver, no async SQLite, no camelCase
+schema outside Alembic, and one place to enforce who may touch a thread:
+
+- reads for the browser go through Chainlit, which checks `get_thread_author` / the thread's
+  `userIdentifier` against the signed-in user before showing or resuming a thread;
+- writes come from the Chainlit session doing them (Chainlit's context), and are refused for
+  a thread that belongs to someone else. Chainlit lets a browser name the thread of a custom
+  element it updates, so this check is what keeps one user's data out of another's thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
+
+from chainlit.context import ChainlitContextException, context
+from chainlit.data.base import BaseDataLayer
+from chainlit.data.utils import queue_until_user_message
+from chainlit.element import ElementDict
+from chainlit.step import StepDict
+from chainlit.types import (
+    Feedback,
+    PageInfo,
+    PaginatedResponse,
+    Pagination,
+    ThreadDict,
+    ThreadFilter,
+)
+from chainlit.user import PersistedUser, User
+from sqlalchemy import Connection, Engine, Table, delete, exists, insert, or_, select, update
+
+from store.sql.chat_orm import (
+    ChatElementRow,
+    ChatFeedbackRow,
+    ChatStepRow,
+    ChatThreadRow,
+    ChatUserRow,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _queued(fn: F) -> F:
+    """Chainlit holds a new session's writes until its first user message, so a session
+    that never says anything leaves no empty thread behind."""
+    return cast(F, queue_until_user_message()(fn))  # type: ignore[no-untyped-call]
+
+USERS: Table = ChatUserRow.__table__  # type: ignore[assignment]
+THREADS: Table = ChatThreadRow.__table__  # type: ignore[assignment]
+STEPS: Table = ChatStepRow.__table__  # type: ignore[assignment]
+ELEMENTS: Table = ChatElementRow.__table__  # type: ignore[assignment]
+FEEDBACKS: Table = ChatFeedbackRow.__table__  # type: ignore[assignment]
+
+THREAD_LIST_LIMIT = 500  # per user, for the history sidebar
+_STEP_FIELDS = {  # Chainlit key -> column
+    "parentId": "parent_id", "name": "name", "type": "type", "input": "input",
+    "output": "output", "metadata": "metadata", "tags": "tags", "isError": "is_error",
+    "streaming": "streaming", "waitForAnswer": "wait_for_answer", "showInput": "show_input",
+    "language": "language", "generation": "generation", "defaultOpen": "default_open",
+    "autoCollapse": "auto_collapse", "command": "command", "icon": "icon",
+    "createdAt": "created_at", "start": "start", "end": "end",
+}
+_ELEMENT_FIELDS = {
+    "forId": "for_id", "type": "type", "name": "name", "display": "display", "size": "size",
+    "language": "language", "page": "page", "mime": "mime", "url": "url",
+    "objectKey": "object_key", "chainlitKey": "chainlit_key", "props": "props",
+    "autoPlay": "auto_play", "playerConfig": "player_config",
+}
+_TIMES = {"created_at", "start", "end"}
+
+
+# --- value conversions ---------------------------------------------------------------------
+def parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """Chainlit's own format (`utc_now()`): naive UTC ISO time plus "Z"."""
+    if value is None:
+        return None
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+def _show_input_in(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)[:40]
+
+
+def _show_input_out(value: str | None) -> bool | str | None:
+    return {"true": True, "false": False}.get(value, value) if value is not None else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- who is writing ------------------------------------------------------------------------
+def _writer() -> tuple[str | None, str | None, str] | None:
+    """(user id, user identifier, session thread id) of the Chainlit session doing a write;
+    None outside any session (server-internal calls, tests of the layer itself)."""
+    try:
+        session = context.session
+    except ChainlitContextException:
+        return None
+    user = session.user
+    user_id = getattr(user, "id", None) if isinstance(user, PersistedUser) else None
+    return user_id, (user.identifier if user else None), session.thread_id
+
+
+def _may_write(conn: Connection, thread_id: str | None) -> bool:
+    """A session writes to its own thread, or to a thread its user owns; nothing else."""
+    who = _writer()
+    if who is None or not thread_id:
+        return who is None
+    _, identifier, own_thread = who
+    row = conn.execute(
+        select(THREADS.c.user_identifier).where(THREADS.c.id == thread_id)
+    ).first()
+    if row is None or row.user_identifier is None:
+        return thread_id == own_thread
+    return identifier is not None and row.user_identifier == identifier
+
+
+def _ensure_thread(conn: Connection, thread_id: str, at: datetime | None) -> None:
+    """Steps can race ahead of Chainlit's first `update_thread`: create the row, owned by the
+    writing session's user when there is one, and keep its last-activity time current."""
+    when = at or _now()
+    found = conn.execute(select(THREADS.c.updated_at).where(THREADS.c.id == thread_id)).first()
+    if found is None:
+        who = _writer()
+        user_id, identifier = (who[0], who[1]) if who else (None, None)
+        if user_id is None:
+            identifier = None  # an owner is a persisted user or nobody
+        conn.execute(insert(THREADS).values(
+            id=thread_id, user_id=user_id, user_identifier=identifier, created_at=when,
+            updated_at=when, metadata={},
+        ))
+    elif parse_time(found.updated_at) is None or when > (parse_time(found.updated_at) or when):
+        conn.execute(update(THREADS).where(THREADS.c.id == thread_id).values(updated_at=when))
+
+
+def _upsert(conn: Connection, table: Table, key: str, values: dict[str, Any]) -> None:
+    changed = conn.execute(
+        update(table).where(table.c.id == key).values(**values)
+    ).rowcount
+    if not changed:
+        conn.execute(insert(table).values(id=key, **values))
+
+
+class ChatDataLayer(BaseDataLayer):
+    """Chainlit's persistence on the store's engine. Blocking SQL runs in worker threads;
+    writes are serialised so a step's create and its updates land in the order sent."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._write_lock = asyncio.Lock()
+
+    async def _read(self, fn: Callable[[Connection], T]) -> T:
+        def run() -> T:
+            with self.engine.connect() as conn:
+                return fn(conn)
+
+        return await asyncio.to_thread(run)
+
+    async def _write(self, fn: Callable[[Connection], T], what: str) -> T | None:
+        def run() -> T:
+            with self.engine.begin() as conn:
+                return fn(conn)
+
+        async with self._write_lock:
+            try:
+                return await asyncio.to_thread(run)
+            except Exception:  # Chainlit fires these as background tasks: log, don't crash
+                log.exception("chat history: %s failed", what)
+                return None
+
+    # --- users -------------------------------------------------------------------------
+    async def get_user(self, identifier: str) -> PersistedUser | None:
+        def q(conn: Connection) -> PersistedUser | None:
+            row = conn.execute(select(USERS).where(USERS.c.identifier == identifier)).first()
+            if row is None:
+                return None
+            return PersistedUser(id=row.id, identifier=row.identifier,
+                                 createdAt=iso(row.created_at) or "",
+                                 metadata=dict(row.metadata or {}))
+
+        return await self._read(q)
+
+    async def create_user(self, user: User) -> PersistedUser | None:
+        def w(conn: Connection) -> None:
+            meta = dict(user.metadata or {})
+            changed = conn.execute(
+                update(USERS).where(USERS.c.identifier == user.identifier).values(metadata=meta)
+            ).rowcount
+            if not changed:
+                conn.execute(insert(USERS).values(id=str(uuid.uuid4()),
+                                                  identifier=user.identifier, metadata=meta,
+                                                  created_at=_now()))
+
+        await self._write(w, "create_user")
+        return await self.get_user(user.identifier)
+
+    # --- threads -----------------------------------------------------------------------
+    async def get_thread_author(self, thread_id: str) -> str:
+        def q(conn: Connection) -> str:
+            row = conn.execute(
+                select(THREADS.c.user_identifier).where(THREADS.c.id == thread_id)
+            ).first()
+            return (row.user_identifier or "") if row else ""
+
+        return await self._read(q)
+
+    async def get_thread(self, thread_id: str) -> ThreadDict | None:
+        return await self._read(lambda conn: self._thread(conn, thread_id))
+
+    def _thread(self, conn: Connection, thread_id: str) -> ThreadDict | None:
+        row = conn.execute(select(THREADS).where(THREADS.c.id == thread_id)).first()
+        if row is None:
+            return None
+        feedback = {
+            f.for_id: {"forId": f.for_id, "id": f.id, "value": f.value, "comment": f.comment}
+            for f in conn.execute(
+                select(FEEDBACKS).where(FEEDBACKS.c.for_id.in_(
+                    select(STEPS.c.id).where(STEPS.c.thread_id == thread_id)))
+            )
+        }
+        steps = [
+            _step_dict(s, feedback.get(s.id))
+            for s in conn.execute(
+                select(STEPS).where(STEPS.c.thread_id == thread_id)
+                .order_by(STEPS.c.created_at, STEPS.c.id)
+            )
+        ]
+        elements = [
+            _element_dict(e)
+            for e in conn.execute(select(ELEMENTS).where(ELEMENTS.c.thread_id == thread_id))
+        ]
+        return cast(ThreadDict, {**_thread_dict(row), "steps": steps, "elements": elements})
+
+    async def update_thread(
+        self, thread_id: str, name: str | None = None, user_id: str | None = None,
+        metadata: dict[str, Any] | None = None, tags: list[str] | None = None,
+    ) -> None:
+        def w(conn: Connection) -> None:
+            row = conn.execute(select(THREADS).where(THREADS.c.id == thread_id)).first()
+            identifier = None
+            if user_id is not None:
+                owner = conn.execute(
+                    select(USERS.c.identifier).where(USERS.c.id == user_id)
+                ).first()
+                if owner is None:
+                    return
+                identifier = owner.identifier
+            if row is not None and row.user_id and user_id and row.user_id != user_id:
+                log.warning("refused to give thread %s to another user", thread_id)
+                return
+            if row is not None and not _may_write(conn, thread_id) and user_id is None:
+                log.warning("refused a write to thread %s from another session", thread_id)
+                return
+            merged = dict(row.metadata or {}) if row is not None else {}
+            for key, value in (metadata or {}).items():
+                if value is None:  # Chainlit's convention: None deletes the key
+                    merged.pop(key, None)
+                else:
+                    merged[key] = value
+            values: dict[str, Any] = {"metadata": merged}
+            if name is not None:
+                values["name"] = name[:255]
+            if tags is not None:
+                values["tags"] = list(tags)
+            if user_id is not None:
+                values.update(user_id=user_id, user_identifier=identifier)
+            if row is None:
+                now = _now()
+                conn.execute(insert(THREADS).values(id=thread_id, created_at=now,
+                                                    updated_at=now, **values))
+            else:
+                conn.execute(update(THREADS).where(THREADS.c.id == thread_id).values(**values))
+
+        await self._write(w, "update_thread")
+
+    async def delete_thread(self, thread_id: str) -> None:
+        def w(conn: Connection) -> None:
+            steps = select(STEPS.c.id).where(STEPS.c.thread_id == thread_id)
+            conn.execute(delete(FEEDBACKS).where(FEEDBACKS.c.for_id.in_(steps)))
+            conn.execute(delete(ELEMENTS).where(ELEMENTS.c.thread_id == thread_id))
+            conn.execute(delete(STEPS).where(STEPS.c.thread_id == thread_id))
+            conn.execute(delete(THREADS).where(THREADS.c.id == thread_id))
+
+        await self._write(w, "delete_thread")
+
+    async def list_threads(
+        self, pagination: Pagination, filters: ThreadFilter
+    ) -> PaginatedResponse[ThreadDict]:
+        if not filters.userId:
+            raise ValueError("userId is required")
+
+        def q(conn: Connection) -> list[ThreadDict]:
+            query = select(THREADS).where(THREADS.c.user_id == filters.userId)
+            if filters.search:
+                pattern = f"%{filters.search}%"
+                query = query.where(or_(
+                    THREADS.c.name.ilike(pattern),
+                    exists().where(STEPS.c.thread_id == THREADS.c.id,
+                                   STEPS.c.output.ilike(pattern)),
+                ))
+            if filters.feedback is not None:
+                query = query.where(exists().where(
+                    STEPS.c.thread_id == THREADS.c.id, FEEDBACKS.c.for_id == STEPS.c.id,
+                    FEEDBACKS.c.value == int(filters.feedback),
+                ))
+            query = query.order_by(THREADS.c.updated_at.desc(), THREADS.c.id)
+            rows = conn.execute(query.limit(THREAD_LIST_LIMIT)).all()
+            return [cast(ThreadDict, {**_thread_dict(r), "steps": [], "elements": []})
+                    for r in rows]
+
+        threads = await self._read(q)
+        start = 0
+        if pagination.cursor:
+            ids = [t["id"] for t in threads]
+            start = ids.index(pagination.cursor) + 1 if pagination.cursor in ids else len(ids)
+        page = threads[start:start + pagination.first]
+        return PaginatedResponse(
+            pageInfo=PageInfo(hasNextPage=len(threads) > start + len(page),
+                              startCursor=page[0]["id"] if page else None,
+                              endCursor=page[-1]["id"] if page else None),
+            data=page,
+        )
+
+    # --- steps ---------------------------------------------------------------------------
+    @_queued
+    async def create_step(self, step_dict: StepDict) -> None:
+        await self._save_step(step_dict, "create_step")
+
+    @_queued
+    async def update_step(self, step_dict: StepDict) -> None:
+        await self._save_step(step_dict, "update_step")
+
+    async def _save_step(self, step_dict: StepDict, what: str) -> None:
+        step = cast(dict[str, Any], step_dict)
+        step_id, thread_id = step.get("id"), step.get("threadId")
+        if not step_id or not thread_id:
+            return
+        values = _columns(step, _STEP_FIELDS)
+        values.setdefault("name", step.get("name") or "")
+        values.setdefault("type", step.get("type") or "undefined")
+        values["show_input"] = _show_input_in(step.get("showInput"))
+        values["thread_id"] = thread_id
+
+        def w(conn: Connection) -> None:
+            if not _may_write(conn, thread_id):
+                log.warning("refused a step write to thread %s from another session", thread_id)
+                return
+            _ensure_thread(conn, thread_id, values.get("created_at"))
+            _upsert(conn, STEPS, step_id, values)
+
+        await self._write(w, what)
+
+    @_queued
+    async def delete_step(self, step_id: str) -> None:
+        def w(conn: Connection) -> None:
+            row = conn.execute(select(STEPS.c.thread_id).where(STEPS.c.id == step_id)).first()
+            if row is None or not _may_write(conn, row.thread_id):
+                return
+            conn.execute(delete(FEEDBACKS).where(FEEDBACKS.c.for_id == step_id))
+            conn.execute(delete(STEPS).where(STEPS.c.id == step_id))
+
+        await self._write(w, "delete_step")
+
+    async def get_favorite_steps(self, user_id: str) -> list[StepDict]:
+        return []  # favourites are switched off in .chainlit/config.toml
+
+    # --- elements ------------------------------------------------------------------------
+    @_queued
+    async def create_element(self, element: Any) -> None:
+        data = element.to_dict()
+        element_id, thread_id = data.get("id"), data.get("threadId")
+        if not element_id or not thread_id:
+            return
+        values = _columns(data, _ELEMENT_FIELDS)
+        values.setdefault("name", "")
+        values["thread_id"] = thread_id
+
+        def w(conn: Connection) -> None:
+            if not _may_write(conn, thread_id):
+                log.warning("refused an element write to thread %s", thread_id)
+                return
+            _ensure_thread(conn, thread_id, None)
+            _upsert(conn, ELEMENTS, element_id, values)
+
+        await self._write(w, "create_element")
+
+    async def get_element(self, thread_id: str, element_id: str) -> ElementDict | None:
+        def q(conn: Connection) -> ElementDict | None:
+            row = conn.execute(select(ELEMENTS).where(
+                ELEMENTS.c.id == element_id, ELEMENTS.c.thread_id == thread_id)).first()
+            return _element_dict(row) if row else None
+
+        return await self._read(q)
+
+    @_queued
+    async def delete_element(self, element_id: str, thread_id: str | None = None) -> None:
+        def w(conn: Connection) -> None:
+            row = conn.execute(
+                select(ELEMENTS.c.thread_id).where(ELEMENTS.c.id == element_id)
+            ).first()
+            if row is None or not _may_write(conn, row.thread_id):
+                return
+            conn.execute(delete(ELEMENTS).where(ELEMENTS.c.id == element_id))
+
+        await self._write(w, "delete_element")
+
+    # --- feedback ------------------------------------------------------------------------
+    async def upsert_feedback(self, feedback: Feedback) -> str:
+        feedback_id = feedback.id or str(uuid.uuid4())
+
+        def w(conn: Connection) -> None:
+            if conn.execute(select(STEPS.c.id).where(STEPS.c.id == feedback.forId)).first():
+                _upsert(conn, FEEDBACKS, feedback_id, {
+                    "for_id": feedback.forId, "thread_id": feedback.threadId,
+                    "value": int(feedback.value), "comment": feedback.comment,
+                })
+
+        await self._write(w, "upsert_feedback")
+        return feedback_id
+
+    async def delete_feedback(self, feedback_id: str) -> bool:
+        def w(conn: Connection) -> bool:
+            return bool(conn.execute(
+                delete(FEEDBACKS).where(FEEDBACKS.c.id == feedback_id)).rowcount)
+
+        return bool(await self._write(w, "delete_feedback"))
+
+    # --- misc ----------------------------------------------------------------------------
+    async def build_debug_url(self) -> str:
+        return ""
+
+    async def close(self) -> None:
+        """The engine belongs to the store; whoever opened it disposes of it."""
+
+
+def _columns(data: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, column in fields.items():
+        if key in data:
+            value = data[key]
+            out[column] = parse_time(value) if column in _TIMES else value
+    return out
+
+
+def _thread_dict(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id, "createdAt": iso(row.created_at), "name": row.name,
+        "userId": row.user_id, "userIdentifier": row.user_identifier,
+        "tags": row.tags, "metadata": dict(row.metadata or {}),
+    }
+
+
+def _step_dict(row: Any, feedback: dict[str, Any] | None) -> StepDict:
+    step: dict[str, Any] = {"id": row.id, "threadId": row.thread_id}
+    for key, column in _STEP_FIELDS.items():
+        value = getattr(row, column)
+        step[key] = iso(value) if column in _TIMES else value
+    step["metadata"] = dict(step.get("metadata") or {})
+    step["input"] = step.get("input") or ""
+    step["output"] = step.get("output") or ""
+    step["showInput"] = _show_input_out(row.show_input)
+    step["feedback"] = feedback
+    return cast(StepDict, step)
+
+
+def _element_dict(row: Any) -> ElementDict:
+    element: dict[str, Any] = {"id": row.id, "threadId": row.thread_id}
+    for key, column in _ELEMENT_FIELDS.items():
+        element[key] = getattr(row, column)
+    return cast(ElementDict, element)
+
+
+def thread_steps(thread: ThreadDict, kinds: Iterable[str]) -> list[StepDict]:
+    """The thread's steps of the given types, oldest first (for rebuilding a conversation)."""
+    wanted = set(kinds)
+    return [s for s in thread.get("steps") or [] if s.get("type") in wanted]
