@@ -1,0 +1,94 @@
+"""Sign-in and the role that follows from the account (never from the browser).
+
+The chat profile a browser asks for is only a label: the role is looked up in the store for
+the signed-in e-mail each time a chat starts, and the profile shown is the one it allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+
+import chainlit as cl
+
+from assistant.ui import runtime
+from store.accounts import account_role, authenticate
+from store.domain.model import Actor
+
+log = logging.getLogger(__name__)
+
+PROFILES = {"customer": "Customer assistant", "staff": "Support desk"}
+_DESCRIPTIONS = {
+    "customer": "Cancel items of your orders, check where an order is and whether a "
+    "cancellation went through.",
+    "staff": "Look up any order and whether it can be cancelled; act for a caller once you "
+    "have verified them.",
+}
+_STARTERS = {
+    "customer": [
+        ("Cancel an order", "I want to cancel an order.", "/public/icons/cancel.svg"),
+        ("Where is my order?", "Where is my order? Show me my recent orders.",
+         "/public/icons/package.svg"),
+        ("Did my cancellation go through?", "Did my cancellation go through?",
+         "/public/icons/check.svg"),
+    ],
+    "staff": [
+        ("Is this order cancellable?", "Is an order cancellable? I'll give you the number.",
+         "/public/icons/search.svg"),
+        ("Verify a caller", "I have a caller on the phone; I need to verify them.",
+         "/public/icons/phone.svg"),
+    ],
+}
+MAX_EMAIL = 254
+
+
+async def password_user(email: str, password: str) -> cl.User | None:
+    if not email or not password or len(email) > MAX_EMAIL or len(password) > 200:
+        return None
+    actor = await asyncio.to_thread(authenticate, runtime.store().uow(), email, password)
+    return _user(actor, "credentials") if actor else None
+
+
+async def header_user(headers: Mapping[str, str], header: str) -> cl.User | None:
+    """Behind an SSO proxy: the proxy vouches for the e-mail, the store decides the role."""
+    email = (headers.get(header) or "").strip()
+    if not email or len(email) > MAX_EMAIL:
+        return None
+    actor = await asyncio.to_thread(account_role, runtime.store().uow(), email)
+    return _user(actor, "header") if actor else None
+
+
+async def actor_of(user: cl.User | None) -> Actor | None:
+    """The acting user for a chat: the account behind the signed-in identity, as it is now."""
+    if user is None:
+        return None
+    return await asyncio.to_thread(account_role, runtime.store().uow(), user.identifier)
+
+
+def _user(actor: Actor, provider: str) -> cl.User:
+    # The metadata is informational (shown, persisted); every decision re-reads the store.
+    return cl.User(identifier=actor.email, metadata={"role": actor.kind, "provider": provider})
+
+
+def profile_for(actor: Actor) -> cl.ChatProfile:
+    return cl.ChatProfile(
+        name=PROFILES[actor.kind],
+        markdown_description=f"{_DESCRIPTIONS[actor.kind]}\n\n{runtime.model_notice()}",
+        icon="/public/logo.svg",
+        default=True,
+    )
+
+
+def starters_for(actor: Actor) -> list[cl.Starter]:
+    return [cl.Starter(label=label, message=message, icon=icon)
+            for label, message, icon in _STARTERS[actor.kind]]
+
+
+def settle_profile(actor: Actor, claimed: str | None) -> str:
+    """The profile this account allows. A browser can claim any profile name (Chainlit passes
+    it through unchecked); a different claim is logged and overridden."""
+    allowed = PROFILES[actor.kind]
+    if claimed and claimed != allowed:
+        log.warning("%s claimed chat profile %r; using %r", actor, claimed[:60], allowed)
+    return allowed

@@ -1,0 +1,75 @@
+"""Process-wide pieces of the app: the store, the chat history layer, the agents, secrets."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+import secrets
+from pathlib import Path
+
+from assistant.agent import Agent, Role
+from assistant.datalayer import ChatDataLayer
+from assistant.providers import DEFAULT_OPENAI_MODEL, ModelConfig, make_model
+from store.db import DEFAULT_SQLITE, Store, open_store
+
+SECRET_FILE = DEFAULT_SQLITE.parent / ".chainlit_secret"
+HEADER_AUTH_ENV = "RESCIND_HEADER_AUTH"
+
+
+def ensure_auth_secret(path: Path = SECRET_FILE) -> None:
+    """Chainlit signs its session tokens with CHAINLIT_AUTH_SECRET. A local run without one
+    gets a random secret kept in var/ (so sign-ins survive restarts); deployments set it."""
+    if os.environ.get("CHAINLIT_AUTH_SECRET"):
+        return
+    if path.exists():
+        secret = path.read_text().strip()
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(secret + "\n")
+    os.environ["CHAINLIT_AUTH_SECRET"] = secret
+
+
+@functools.cache
+def store() -> Store:
+    """The store named by DATABASE_URL (SQLite file by default), migrated to head."""
+    return open_store()
+
+
+@functools.cache
+def data_layer() -> ChatDataLayer:
+    return ChatDataLayer(store().engine)
+
+
+def model_config() -> ModelConfig:
+    return ModelConfig.from_env()
+
+
+@functools.cache
+def agent_for(role: Role) -> Agent:
+    """One compiled agent per role, shared by every conversation of this process."""
+    try:  # the shared factory (model and limits from the environment), when present
+        factory = importlib.import_module("assistant.factory")
+    except ImportError:
+        return Agent(make_model(model_config()), role)
+    agent: Agent = factory.get_agent(role)
+    return agent
+
+
+def model_notice() -> str:
+    """What answers the user: said plainly, because the default is not a language model."""
+    config = model_config()
+    if config.is_llm:
+        name = config.model or DEFAULT_OPENAI_MODEL
+        return (f"Answers come from the language model `{name}`; every order fact and change "
+                "still comes from the order system.")
+    return ("**Offline dialogue engine — not an LLM.** It follows fixed rules to understand "
+            "your request; every order fact and change comes from the order system.")
+
+
+def header_auth_name() -> str | None:
+    """The header an SSO proxy puts the signed-in e-mail in (e.g. X-Forwarded-Email);
+    header sign-in is off unless it is set. The proxy must strip it from client requests."""
+    return os.environ.get(HEADER_AUTH_ENV, "").strip() or None

@@ -1,0 +1,118 @@
+"""Rendering a Reply: tool calls as collapsible steps, orders as cards, buttons for proposals.
+
+Cards are Chainlit custom elements (public/elements/*.jsx). Their props are display data
+only: whatever a browser sends back from them is re-checked by the core.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import chainlit as cl
+
+from assistant.agent import Reply, ToolEvent
+from store.domain.model import Reason
+
+MAX_CARDS = 5  # a "recent orders" answer shows at most this many cards
+REASONS = [{"value": r.value, "label": r.label} for r in Reason]
+_ITEM_FIELDS = ("id", "title", "qty", "price", "seller", "status", "can", "why")
+_LIST_ITEM = re.compile(r"\s*(?:[-*] |\d+\. )")
+
+
+def markdown(text: str) -> str:
+    """The agent writes one fact per line; Markdown would run single lines together. Keep a
+    list's items together and make every other line its own paragraph."""
+    out: list[str] = []
+    previous_item = False
+    for line in text.split("\n"):
+        item = bool(_LIST_ITEM.match(line))
+        if out:
+            out.append("\n" if item and previous_item else "\n\n")
+        out.append(line)
+        previous_item = item
+    return "".join(out)
+
+
+# Chainlit's API is partly unannotated; these wrappers keep the untyped calls in one place.
+async def say(text: str, elements: list[cl.Element] | None = None,
+              actions: list[cl.Action] | None = None) -> None:
+    await cl.Message(content=markdown(text), elements=elements or [],  # type: ignore[no-untyped-call]
+                     actions=actions or []).send()
+
+
+async def withdraw(action: cl.Action) -> None:
+    await action.remove()  # type: ignore[no-untyped-call]
+
+
+def session_get(key: str) -> Any:
+    return cl.user_session.get(key)  # type: ignore[no-untyped-call]
+
+
+def session_set(key: str, value: Any) -> None:
+    cl.user_session.set(key, value)  # type: ignore[no-untyped-call]
+
+
+async def tool_step(event: ToolEvent) -> None:
+    """One collapsible step per tool call, with its arguments and its result."""
+    async with cl.Step(name=event.name, type="tool", show_input="json",
+                       language="json") as step:
+        step.input = json.dumps(event.args, ensure_ascii=False, default=str)
+        step.output = json.dumps(event.result, ensure_ascii=False, default=str, indent=1)
+        step.is_error = not event.result.get("ok", True)
+
+
+def order_card(order: dict[str, Any], *, pickable: bool) -> cl.CustomElement:
+    """The order as the shop's Cancel Items page shows it; `pickable` adds the checkboxes."""
+    props = {
+        "order": {
+            "order_id": order.get("order_id"),
+            "status": order.get("status"),
+            "placed_at": order.get("placed_at"),
+            "refunded": order.get("refunded"),
+            "items": [{k: i.get(k) for k in _ITEM_FIELDS} for i in order.get("items", [])],
+        },
+        "pickable": pickable,
+        "reasons": REASONS,
+    }
+    return cl.CustomElement(name="OrderCard", props=props, display="inline")
+
+
+def cancelled_card(result: dict[str, Any]) -> cl.CustomElement:
+    return cl.CustomElement(
+        name="CancelledOrders",
+        props={"orders": result.get("orders", []), "if_missing": result.get("if_missing"),
+               "reasons": REASONS},
+        display="inline",
+    )
+
+
+def cards(reply: Reply, *, pickable: bool) -> list[cl.Element]:
+    elements: list[cl.Element] = []
+    seen: set[str] = set()
+    for order in reply.orders:
+        order_id = str(order.get("order_id"))
+        if order_id not in seen and len(seen) < MAX_CARDS:
+            seen.add(order_id)
+            elements.append(order_card(order, pickable=pickable))
+    for event in reply.tool_events:
+        if event.name == "check_cancelled" and event.result.get("ok"):
+            elements.append(cancelled_card(event.result))
+    return elements
+
+
+def proposal_actions(proposal: dict[str, Any]) -> list[cl.Action]:
+    """Confirm / Keep for exactly this proposal. The payload names it; the server still looks
+    it up for the signed-in user and this chat before doing anything."""
+    payload = {"proposal_id": proposal["proposal_id"], "fingerprint": proposal["fingerprint"]}
+    verb = {"cancel": "Confirm cancellation", "seller_request": "Send request",
+            "refusal": "Confirm refusal"}.get(str(proposal.get("action")), "Confirm")
+    return [
+        cl.Action(name="confirm", payload=payload, label=verb, icon="check"),
+        cl.Action(name="keep", payload=payload, label="Keep my order", icon="undo-2"),
+    ]
+
+
+def cancelled_action() -> cl.Action:
+    return cl.Action(name="show_cancelled", payload={}, label="Cancelled orders", icon="list")
