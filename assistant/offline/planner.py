@@ -288,14 +288,17 @@ def _check(state: State, turn: Turn) -> Step:
 
 
 def _check_order(state: State, turn: Turn) -> str | None:
+    """The order asked about: named, else the last one confirmed or proposed, else the one
+    being discussed; none for "my cancelled orders" (every order with a cancellation)."""
     named = [t.text for t in turn.frame.ids if t.strong]
     if named:
         return named[0]
-    for source in (state.confirmed[-1:], [state.pending] if state.pending else []):
-        for p in source:
-            return p.order_id
-    if turn.frame.refs.all and not turn.frame.refs.tokens:
+    if turn.frame.has(Act.LIST) or "orders" in turn.frame.norm:
         return None
+    if state.confirmed:
+        return state.confirmed[-1].order_id
+    if state.pending is not None:
+        return state.pending.order_id
     return state.focus_order
 
 
@@ -317,13 +320,13 @@ def _expected(state: State, turn: Turn) -> dict[str, set[str]]:
 def _info(state: State, turn: Turn) -> Step:
     g = state.goal
     staff = state.role == "staff"
-    oid = g.order_id or (state.newest() if g.latest else None)
     if g.latest and not turn.called("lookup_order", {}):
         return Call("lookup_order", {})
-    oid = oid or (state.newest() if g.latest else None) or state.focus_order
+    oid = g.order_id or (state.newest() if g.latest else None) or state.focus_order
     if oid is None:
         return _list(state, turn)
-    found = _lookup(state, turn, oid, fresh=not (g.latest and oid in state.orders))
+    listed_now = turn.called("lookup_order", {}) and oid in (state.recent or [])
+    found = _lookup(state, turn, oid, fresh=not listed_now)
     if not isinstance(found, OrderFact):
         return found
     order = found

@@ -382,11 +382,12 @@ class State:
     def _accept_offer(self, offer: str, f: Frame) -> Goal:
         """'Yes' to "Shall I send the seller a request?": the offered action on those items."""
         g = self.goal
-        order = self.orders.get(g.order_id or "")
+        order = self.goal_order()
         ids = self.resolved_ids(g)
-        if offer != "cancel" and order is not None:
-            want = "request_seller" if offer == "seller_request" else "refuse_at_door"
-            picked = [i for i in ids if (it := order.item(i)) and it.can == want
+        if order is not None:  # exactly the items the offer was about
+            want = {"seller_request": "request_seller", "refusal": "refuse_at_door"}.get(
+                offer, "cancel")
+            picked = [i for i in (ids or order.ids) if (it := order.item(i)) and it.can == want
                       and not it.already_done]
             ids = picked or ids
         action: Action = offer if offer in ("seller_request", "refusal") else "cancel"  # type: ignore[assignment]

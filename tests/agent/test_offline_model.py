@@ -328,6 +328,14 @@ def test_both_and_the_other_one_follow_the_conversation(ana: Chat) -> None:
     assert sorted(proposed(both)) == ["C1", "C2"]
 
 
+def test_yes_to_an_offer_after_a_lookup_cancels_exactly_what_was_offered(ana: Chat) -> None:
+    shown = ana.say("what's in order ORD-7?")
+    assert shown.tool_names == ["lookup_order"] and "Screen protector" in shown.text
+    ask = ana.say("yes please")
+    assert no_writes(ask) and "mistake" in ask.text
+    assert sorted(proposed(ana.say("by mistake"))) == ["C1", "C2"]
+
+
 def test_something_unspecified_gets_a_question_listing_the_items(ana: Chat) -> None:
     reply = ana.say("I want to cancel something from order 112-0000001")
     assert reply.tool_names == ["lookup_order"] and no_writes(reply)
