@@ -275,7 +275,7 @@ class ChatDataLayer(BaseDataLayer):
             if row is not None and row.user_id and user_id and row.user_id != user_id:
                 log.warning("refused to give thread %s to another user", thread_id)
                 return
-            if row is not None and not _may_write(conn, thread_id) and user_id is None:
+            if row is not None and not _may_write(conn, thread_id):
                 log.warning("refused a write to thread %s from another session", thread_id)
                 return
             merged = dict(row.metadata or {}) if row is not None else {}

@@ -70,8 +70,10 @@ def app_root(directory: Path) -> Path:
 
 
 @contextmanager
-def running_app(directory: Path, **env: str) -> Iterator[AppServer]:
-    database_url = f"sqlite:///{directory / 'rescind.db'}"
+def running_app(directory: Path, database_url: str | None = None,
+                **env: str) -> Iterator[AppServer]:
+    """The app on `database_url` (default: a SQLite file in `directory`), demo world loaded."""
+    database_url = database_url or f"sqlite:///{directory / 'rescind.db'}"
     seed(database_url)
     port = free_port()
     log = directory / "chainlit.log"

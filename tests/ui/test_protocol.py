@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import socketio
 
 from tests.app_server import AppServer, running_app
-from tests.support import count, refunded, rows, status
+from tests.support import count, refunded, rows, status, throwaway_database
 from tests.ui.protocol import ChatClient
 
 ANA, BOB, SAM = "ana@example.com", "bob@example.com", "sam@shop.example"
@@ -170,3 +171,29 @@ async def test_a_conversation_is_resumed_from_the_history_and_goes_on_in_the_sam
                    key=lambda r: r["created_at"])
     asked = [r["output"] for r in steps if r["type"] == "user_message"]
     assert asked == ["Show me order 112-0000002", "Did my cancellation go through?"]
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_the_orders_and_the_chat_history_share_the_database(
+    tmp_path: Path,
+) -> None:
+    with throwaway_database("rescind_app") as url, \
+            running_app(tmp_path, database_url=url) as server:
+        client = ChatClient(server)
+        try:
+            assert (await client.login(ANA)).status_code == 200
+            await client.connect()
+            await client.send("Show me order 112-0000001")
+            await client.action("pick_items", {"order_id": "112-0000001", "item_ids": ["A1"],
+                                               "reason": "delivery_too_slow"})
+            await client.until(lambda: bool(client.live_actions("confirm")))
+            await client.action("confirm", client.live_actions("confirm")[-1]["payload"])
+            await client.until(lambda: "Cancelled:" in client.messages()[-1])
+        finally:
+            await client.close()
+        store = server.store()
+        assert status(store, "A1") == "cancelled"
+        thread_id = client.thread_id()
+        assert rows(store, "chat_threads", id=thread_id)[0]["user_identifier"] == ANA
+        assert count(store, "chat_steps", thread_id=thread_id) >= 4
+        store.engine.dispose()
