@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from langchain_core.messages import BaseMessage
@@ -54,10 +54,14 @@ class OrderFact:
     placed_at: str = ""
     refunded: str = ""
     complete: bool = True  # False: known from check_cancelled only (no decisions yet)
+    _by_id: dict[str, ItemFact] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Ids are matched case-insensitively ("a1" is A1); looked up on every message.
+        self._by_id = {i.id.lower(): i for i in self.items}
 
     def item(self, item_id: str) -> ItemFact | None:
-        key = item_id.lower()
-        return next((i for i in self.items if i.id.lower() == key), None)
+        return self._by_id.get(item_id.lower())
 
     @property
     def ids(self) -> list[str]:
