@@ -197,6 +197,8 @@ def machine_info() -> dict[str, str]:
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "sqlalchemy": sqlalchemy.__version__,
         "sqlite": __import__("sqlite3").sqlite_version,
+        # Other work on the machine skews the figures: a load near nproc halves them.
+        "loadavg": " ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
 
 
