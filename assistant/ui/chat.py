@@ -96,6 +96,9 @@ class ChatSession:
             reply = Reply(render.write_result_text(result), proposal=result.get("proposal"))
         if reply.proposal is not None:
             conv.pending = reply.proposal  # the core replaced any earlier pending proposal
+            # A plain typed "yes" right after it confirms it, as after a proposal the model
+            # made. (Conversation has no public way to take an offer yet: reported.)
+            conv._yes_expected = True
         # The model sees the pick like any other turn, so "why?" or "yes" afterwards make sense.
         reason = f", reason {pick.reason}" if pick.reason else ""
         conv.history.extend([

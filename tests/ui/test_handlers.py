@@ -176,6 +176,18 @@ async def test_confirm_cancels_the_items_refunds_them_and_reports_the_email(
         assert refunded(app.store, "112-0000001") == Decimal("59.99")
 
 
+async def test_a_typed_yes_right_after_a_picked_proposal_confirms_exactly_it(
+    app: App, browser: BrowserFactory,
+) -> None:
+    async with browser(ANA.email) as b:
+        await app_module.on_chat_start()
+        await pick(["A13"], order_id="112-0000005")
+        await say("yes")
+        assert "Cancelled: Water bottle" in b.messages()[-1]
+        assert status(app.store, "A13") == "cancelled"
+        assert not [a for a in b.live_actions() if a["name"] in ("confirm", "keep")]
+
+
 async def test_keep_discards_the_proposal_and_changes_nothing(
     app: App, browser: BrowserFactory,
 ) -> None:
