@@ -15,14 +15,15 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from assistant.agent import Conversation, Reply
 from assistant.config import PROVIDERS, ConfigError, ModelConfig
-from assistant.factory import get_agent
 from store.accounts import account_role
 from store.db import database_url, open_store
 from store.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from assistant.agent import Conversation, Reply
 
 PROMPT = "you> "
 SPEAKER = "rescind> "
@@ -81,6 +82,10 @@ def _start(
         err.write(f"error: no customer or staff account has the e-mail {email!r} in the store "
                   f"at {_where()}. Load the demo world with: python -m store seed\n")
         return None
+    # The agent's imports are heavy: only once the account is known to exist.
+    from assistant.agent import Conversation
+    from assistant.factory import get_agent
+
     try:
         config = ModelConfig.from_env(provider)
         if model:

@@ -16,8 +16,9 @@ import pytest
 from assistant import agent as agent_module
 from assistant.agent import Agent, Conversation, Limits
 from assistant.config import ModelConfig
+from assistant.openai_chat import RescindChatOpenAI
 from assistant.prompt_budget import tool_schemas
-from assistant.providers import RescindChatOpenAI, make_model
+from assistant.providers import make_model
 from prompts import load_prompt
 from store.db import Store
 from store.domain.model import Actor

@@ -10,7 +10,8 @@ from pydantic import SecretStr
 from assistant import factory
 from assistant.agent import Agent
 from assistant.config import DEFAULT_OPENAI_MODEL, ConfigError, Limits, ModelConfig
-from assistant.providers import RescindChatOpenAI, make_model
+from assistant.openai_chat import RescindChatOpenAI
+from assistant.providers import make_model
 from tests.fakes.network import loopback_only  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("loopback_only")
