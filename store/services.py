@@ -50,7 +50,7 @@ def lookup_order(uow: UnitOfWork, actor: Actor, order_id: str) -> OrderView:
             on_behalf_of=order.customer_email if actor.is_staff else None,
             rules=_rules(view.decisions),
         )
-        uow.commit()
+        uow.commit(durable=False)
         return view
 
 
@@ -63,7 +63,7 @@ def recent_orders(
         owner = _list_owner(uow, actor, customer_email)
         views = [_order_view(uow, o) for o in uow.repo.recent_orders(owner, limit)]
         uow.repo.audit(uow.now(), actor, "list_orders", "shown", on_behalf_of=owner)
-        uow.commit()
+        uow.commit(durable=False)
         return views
 
 
@@ -91,7 +91,7 @@ def check_cancelled(
         }
         uow.repo.audit(uow.now(), actor, "check_cancelled", "shown", order_id=order_id,
                        on_behalf_of=owner)
-        uow.commit()
+        uow.commit(durable=False)
         return result
 
 
@@ -133,6 +133,8 @@ def propose(
     """Build the exact change to show the user. Writes only the pending proposal itself,
     which replaces any earlier pending one of the same actor and thread."""
     reason_value = _reason(kind, reason)
+    if isinstance(item_ids, str):  # one id given bare, not a list of its characters
+        item_ids = [item_ids]
     with uow:
         order, histories = _load_with_history(uow, actor, order_id)
         _require_verified(uow, actor, order.customer_email)
@@ -153,7 +155,7 @@ def propose(
                 uow.repo.audit(uow.now(), actor, f"propose_{kind.value}", "already_done",
                                order_id=order.id, item_ids=[d.item_id for d in done],
                                rules=["P9"])
-                uow.commit()
+                uow.commit(durable=False)
                 return ProposeResult(None, done, excluded)
             raise _not_actionable(kind, excluded)
         now = uow.now()
@@ -171,7 +173,7 @@ def propose(
                        item_ids=proposal.item_ids, rules=["P7"],
                        on_behalf_of=order.customer_email if actor.is_staff else None,
                        detail={"proposal_id": proposal.id, "amount": str(proposal.amount)})
-        uow.commit()
+        uow.commit(durable=False)
         return ProposeResult(ProposalView(proposal, tuple(ready)), done, excluded)
 
 
@@ -181,7 +183,7 @@ def discard(uow: UnitOfWork, actor: Actor, thread_id: str | None = None) -> list
         ids = uow.repo.discard_pending(actor, thread_id, uow.now())
         if ids:
             uow.repo.audit(uow.now(), actor, "discard", "discarded", detail={"proposals": ids})
-        uow.commit()
+        uow.commit(durable=False)
         return ids
 
 
@@ -189,7 +191,8 @@ def pending_proposal(uow: UnitOfWork, actor: Actor, proposal_id: str) -> Proposa
     """The proposal as the server holds it, if it belongs to the actor and is still open."""
     with uow:
         p = uow.repo.proposal(proposal_id)
-        if p is None or p.actor != actor or p.status is not ProposalStatus.PENDING:
+        if (p is None or p.actor != actor or p.status is not ProposalStatus.PENDING
+                or p.expired(uow.now())):
             return None
         order = uow.repo.order(p.order_id)
         items = tuple(i for i in order.items if i.id in p.item_ids) if order else ()
@@ -362,9 +365,9 @@ def hand_off(
     """P13: record a handoff to support staff; returns its ticket number."""
     with uow:
         customer = None if actor.is_staff else actor.email
-        if order_id is not None and (not valid_id(order_id) or uow.repo.order_owner(order_id)
-                                     != (customer or uow.repo.order_owner(order_id))):
-            order_id = None  # never attach another account's order to a ticket
+        owner = uow.repo.order_owner(order_id) if order_id and valid_id(order_id) else None
+        if owner is None or (customer is not None and owner != customer):
+            order_id = None  # never attach an unknown or another account's order to a ticket
         ticket = uow.repo.add_handoff(actor, customer, order_id, _clean_text(summary) or "",
                                       thread_id, uow.now())
         uow.repo.audit(uow.now(), actor, "handoff", "recorded", order_id=order_id,

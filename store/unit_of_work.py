@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from store.domain.errors import StoreUnavailable
+from store.domain.model import utc
 from store.sql.repository import SqlRepository
 
 Clock = Callable[[], datetime]
@@ -33,7 +34,8 @@ class UnitOfWork:
         self._connection: Connection | None = None
 
     def now(self) -> datetime:
-        return self.clock()
+        # Stored timestamps are UTC; a clock in another zone must not shift them.
+        return utc(self.clock())
 
     def __enter__(self) -> UnitOfWork:
         if self._connection is not None:
@@ -68,8 +70,13 @@ class UnitOfWork:
         if isinstance(exc, OperationalError | DBAPIError) and _is_connection_fault(exc):
             raise StoreUnavailable() from exc
 
-    def commit(self) -> None:
+    def commit(self, *, durable: bool = True) -> None:
+        """`durable=False` for what can be lost in a crash without harm (a read's audit row,
+        a proposal the user can ask for again): PostgreSQL then skips waiting for the disk.
+        Confirmed changes always wait (P8, P9)."""
         assert self._connection is not None
+        if not durable and self._connection.dialect.name == "postgresql":
+            self._connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
         self._connection.commit()
 
 
