@@ -1,0 +1,90 @@
+"""RESCIND_TOOL_MODE=json: tool calls as schema-constrained JSON, over real HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.agent import Agent, Conversation
+from assistant.config import ModelConfig
+from assistant.json_tools import JsonToolModel
+from assistant.providers import make_model
+from store.db import Store, memory_store
+from store.seed import load_world
+from tests.fakes.openai_server import FakeOpenAI, say
+from tests.support import ANA, NOW, business_snapshot, standard_world, status
+
+
+@pytest.fixture
+def shop_store() -> Store:
+    store = memory_store(lambda: NOW)
+    load_world(store.uow(), standard_world())
+    return store
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+def json_model(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> JsonToolModel:
+    monkeypatch.setenv("RESCIND_TOOL_MODE", "json")
+    model = make_model(ModelConfig("openai-compatible", "local", server.url, max_retries=0))
+    assert isinstance(model, JsonToolModel)
+    return model
+
+
+def test_json_answers_become_tool_calls_that_reach_a_proposal_and_a_confirmation(
+    server: FakeOpenAI, shop_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.push(
+        say(json.dumps({"action": "lookup_order", "args": {"order_id": "112-0000001"}})),
+        say(json.dumps({"action": "cancel_items", "args": {
+            "order_id": "112-0000001", "item_ids": ["A1"], "reason": "no_longer_needed"}})),
+    )
+    chat = Conversation(Agent(json_model(server, monkeypatch), "customer"), shop_store, ANA)
+
+    reply = chat.send("cancel the headphones from 112-0000001, I no longer need them")
+
+    assert reply.tool_names == ["lookup_order", "cancel_items"]
+    assert reply.proposal is not None
+    assert [i["id"] for i in reply.proposal["items"]] == ["A1"]
+    assert status(shop_store, "A1") == "unshipped"  # proposed, not written (P7)
+    chat.send("yes")
+    assert status(shop_store, "A1") == "cancelled"
+
+
+def test_every_request_asks_for_json_constrained_by_the_tool_names(
+    server: FakeOpenAI, shop_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.push(say(json.dumps({"action": "reply", "text": "Hello! Which order?"})))
+    chat = Conversation(Agent(json_model(server, monkeypatch), "customer"), shop_store, ANA)
+
+    reply = chat.send("hi")
+
+    assert reply.text == "Hello! Which order?"
+    body = server.requests[-1].body
+    schema = body["response_format"]["schema"]
+    assert body["response_format"]["type"] == "json_object"
+    assert "cancel_items" in schema["properties"]["action"]["enum"]
+    assert "tools" not in body  # no native tool calling asked of the server
+    assert all(m.get("content") is not None for m in body["messages"])
+
+
+def test_garbage_from_the_model_becomes_text_and_writes_nothing(
+    server: FakeOpenAI, shop_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.push(say('{"action": "cancel_items", "args": '),  # cut off mid-object
+                say(json.dumps({"action": "no_such_tool", "args": {}})))
+    chat = Conversation(Agent(json_model(server, monkeypatch), "customer"), shop_store, ANA)
+    before = business_snapshot(shop_store)
+
+    first = chat.send("cancel everything in 112-0000001")
+    second = chat.send("cancel everything in 112-0000001")
+
+    assert first.tool_names == [] and second.tool_names == []
+    assert first.proposal is None and second.proposal is None
+    assert business_snapshot(shop_store) == before
