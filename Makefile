@@ -47,6 +47,7 @@ test: lint typecheck unit evals
 
 bench: setup postgres
 	$(PY) -m benchmarks.store_bench
+	$(PY) -m benchmarks.agent_bench
 
 clean:
 	rm -rf $(VENV) var out .mypy_cache .ruff_cache .pytest_cache
