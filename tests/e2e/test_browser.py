@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from store.sql.chat_orm import ChatThreadRow
 from tests.app_server import ROOT, AppServer, running_app
+from tests.e2e.conftest import FAILED
 from tests.support import count, refunded, status
 
 pytestmark = pytest.mark.browser
@@ -48,7 +49,9 @@ def playwright() -> Iterator[Playwright]:
 
 
 @pytest.fixture
-def new_page(playwright: Playwright, tmp_path: Path) -> Iterator[NewPage]:
+def new_page(
+    playwright: Playwright, tmp_path: Path, request: pytest.FixtureRequest,
+) -> Iterator[NewPage]:
     """Each call: Debian's Chromium on a fresh user-data-dir (its own cookies: its own user)."""
     contexts: list[BrowserContext] = []
 
@@ -62,7 +65,10 @@ def new_page(playwright: Playwright, tmp_path: Path) -> Iterator[NewPage]:
         return context.pages[0] if context.pages else context.new_page()
 
     yield make
-    for context in contexts:
+    for n, context in enumerate(contexts):
+        if request.node.stash.get(FAILED, False):
+            for page in context.pages:
+                shot(page, f"FAILED-{request.node.name}-{n}")
         context.close()
 
 
@@ -191,7 +197,8 @@ def test_a_forged_action_payload_from_the_browser_changes_nothing(
 
     page.route("**/project/action", to_bobs_order)
     card.get_by_test_id("pick-submit").click()
-    expect(page.get_by_text("couldn't find order 112-0000009", exact=False)).to_be_visible()
+    # Said twice: in the chat, and next to the card's button.
+    expect(page.get_by_text("couldn't find order 112-0000009", exact=False)).to_have_count(2)
     page.unroute("**/project/action")
 
     page.reload()  # a fresh card, then a real proposal whose Confirm is tampered with
