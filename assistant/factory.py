@@ -1,8 +1,9 @@
 """`get_agent(role)`: the one place the UI, the CLI and the evals get an agent from.
 
-An agent (model client, bound tools, system prompt) is built once per role, model
-configuration and limits, then shared: conversations keep their own state, so one agent
-serves every thread. Without arguments the configuration comes from the environment
+An agent (the model client and the role's `create_agent` graph: tools, system prompt and
+middleware) is compiled once per role, model configuration and limits, then shared:
+conversations keep their own memory and each turn its own graph state, so one agent serves
+every thread. Without arguments the configuration comes from the environment
 (`assistant.config`).
 """
 

@@ -108,6 +108,13 @@ class ScriptedChatModel(BaseChatModel):
             yield ChatGenerationChunk(message=chunk)
 
 
+class UnstreamedChatModel(ScriptedChatModel):
+    """A scripted model without streaming (like the JSON tool mode's): LangChain answers a
+    stream request with the whole message at once."""
+
+    _stream = BaseChatModel._stream  # type: ignore[assignment]
+
+
 def stream_chunks(message: AIMessage) -> Iterator[AIMessageChunk]:
     """A message as a provider streams it: words, then each tool call in two halves."""
     text = message.content if isinstance(message.content, str) else ""
