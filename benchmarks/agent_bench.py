@@ -1,6 +1,6 @@
 """Agent overhead per turn, model calls per flow, and the prompt prefix's token count.
 
-    python -m benchmarks.agent_bench [--customers 200] [--warmup 20]
+    python -m benchmarks.agent_bench [--customers 200] [--warmup 20] [--stream]
 
 Overhead is everything a turn costs but the model's own time: the loop, memory, tool calls
 through the core, SQLite, rendering. It is measured twice on a migrated SQLite file:
@@ -10,7 +10,10 @@ through the core, SQLite, rendering. It is measured twice on a migrated SQLite f
 - with the offline model (when present), subtracting the time spent inside the model.
 
 Each simulated customer has their own orders, so every dialog does real work (nothing is
-"already cancelled"). Targets (issue 3): p50 < 5 ms, p99 < 25 ms. Not a test: it prints.
+"already cancelled"). With --stream, every turn has a token sink, as in the terminal chat:
+the agent then asks LangGraph for the "messages" stream too, which runs each node on a
+worker thread (the web UI sends without one). Targets (issue 3): p50 < 5 ms, p99 < 25 ms.
+Not a test: it prints.
 """
 
 from __future__ import annotations
@@ -144,14 +147,19 @@ class Results:
         return [v for values in self.overhead_ms.values() for v in values]
 
 
-def say(conv: Conversation, text: str) -> Reply:
+def say(conv: Conversation, text: str, stream: bool = False) -> Reply:
     if text == "[Confirm]":
         assert conv.pending is not None
         return conv.click("confirm", conv.pending["proposal_id"], conv.pending["fingerprint"])
-    return conv.send(text)
+    return conv.send(text, on_token=_discard if stream else None)
 
 
-def run_scripted(store: Store, customers: range, results: Results | None) -> None:
+def _discard(_: str) -> None:
+    """A token sink that shows nothing: the cost of streaming without a terminal's."""
+
+
+def run_scripted(store: Store, customers: range, results: Results | None,
+                 stream: bool = False) -> None:
     model = InstantModel()
     agent = Agent(model, "customer")
     for i in customers:
@@ -159,7 +167,7 @@ def run_scripted(store: Store, customers: range, results: Results | None) -> Non
         for kind, flow, text, answers in dialog(i):
             model.queue, model.own_time_s, model.calls = list(answers), 0.0, 0
             started, cpu = time.perf_counter(), time.thread_time()
-            reply = say(conv, text)
+            reply = say(conv, text, stream)
             elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu
             if results is None:
                 continue
@@ -188,10 +196,21 @@ def timed_offline_model() -> tuple[BaseChatModel, Callable[[], float]] | None:
             finally:
                 spent[0] += time.perf_counter() - started
 
+        def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            # The answer is worked out before its first piece; handing the pieces on to the
+            # stream is the agent's cost, not the model's.
+            started = time.perf_counter()
+            try:
+                pieces = list(super()._stream(*args, **kwargs))
+            finally:
+                spent[0] += time.perf_counter() - started
+            yield from pieces
+
     return Timed(), lambda: spent[0]
 
 
-def run_offline(store: Store, customers: range, results: Results | None) -> bool:
+def run_offline(store: Store, customers: range, results: Results | None,
+                stream: bool = False) -> bool:
     timed = timed_offline_model()
     if timed is None:
         return False
@@ -204,7 +223,7 @@ def run_offline(store: Store, customers: range, results: Results | None) -> bool
                 continue  # the offline model answered differently; nothing to confirm
             before = spent()
             started, cpu = time.perf_counter(), time.thread_time()
-            reply = say(conv, text)
+            reply = say(conv, text, stream)
             elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu
             if results is None:
                 continue
@@ -279,7 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.agent_bench")
     parser.add_argument("--customers", type=int, default=200, help="dialogs per model")
     parser.add_argument("--warmup", type=int, default=20, help="dialogs run before timing")
+    parser.add_argument("--stream", action="store_true",
+                        help="send every turn with a token sink (the terminal chat's path)")
     args = parser.parse_args(argv)
+    how = "streamed turns" if args.stream else "turns"
     print(machine())
     for role in ("customer", "staff"):
         counted = prefix_tokens(role)
@@ -291,17 +313,17 @@ def main(argv: list[str] | None = None) -> int:
         load_world(store.uow(), bench_world(total, datetime.now(UTC)))
         print(f"store: SQLite file, {total} customers, {2 * total} orders")
         warm, timed = range(args.warmup), range(args.warmup, args.warmup + args.customers)
-        run_scripted(store, warm, None)
+        run_scripted(store, warm, None, args.stream)
         scripted = Results()
-        run_scripted(store, timed, scripted)
+        run_scripted(store, timed, scripted, args.stream)
         ok = report(f"instant scripted model (tool-calling LLM answers), {args.customers} "
-                    "dialogs of 7 turns: agent overhead per turn", scripted)
+                    f"dialogs of 7 {how}: agent overhead per turn", scripted)
         shift = args.warmup + args.customers
         offline = Results()
-        if run_offline(store, range(shift, shift + args.warmup), None):
+        if run_offline(store, range(shift, shift + args.warmup), None, args.stream):
             run_offline(store, range(shift + args.warmup, shift + args.warmup + args.customers),
-                        offline)
-            report(f"offline model, {args.customers} dialogs: agent overhead per turn "
+                        offline, args.stream)
+            report(f"offline model, {args.customers} dialogs of {how}: agent overhead per turn "
                    "(the offline model's own time subtracted)", offline)
         else:
             print("\noffline model: not present (assistant.offline), skipped")
