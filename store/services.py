@@ -168,11 +168,12 @@ def propose(
             created_at=now, expires_at=now + PROPOSAL_TTL, thread_id=thread_id,
         )
         uow.repo.discard_pending(actor, thread_id, now)
-        uow.repo.add_proposal(proposal)
-        uow.repo.audit(now, actor, f"propose_{kind.value}", "proposed", order_id=order.id,
-                       item_ids=proposal.item_ids, rules=["P7"],
-                       on_behalf_of=order.customer_email if actor.is_staff else None,
-                       detail={"proposal_id": proposal.id, "amount": str(proposal.amount)})
+        with uow.repo.batched():
+            uow.repo.add_proposal(proposal)
+            uow.repo.audit(now, actor, f"propose_{kind.value}", "proposed", order_id=order.id,
+                           item_ids=proposal.item_ids, rules=["P7"],
+                           on_behalf_of=order.customer_email if actor.is_staff else None,
+                           detail={"proposal_id": proposal.id, "amount": str(proposal.amount)})
         uow.commit(durable=False)
         return ProposeResult(ProposalView(proposal, tuple(ready)), done, excluded)
 
@@ -208,7 +209,7 @@ def confirm(
     if not isinstance(proposal_id, str) or not valid_id(proposal_id):
         raise errors.ProposalNotFound("That confirmation is not valid.")
     with uow:
-        p = uow.repo.proposal(proposal_id, lock=True)
+        p = uow.repo.lock_proposal(proposal_id)
         if p is None or p.actor != actor:
             raise errors.ProposalNotFound(
                 "There is no such proposal waiting for your confirmation."
@@ -230,21 +231,22 @@ def confirm(
                 "current state."
             )
         _require_verified(uow, actor, p.customer_email)
-        outcome = _carry_out(uow, p, now)
-        uow.repo.close_proposal(p.id, ProposalStatus.CONFIRMED, outcome.as_dict(), now)
-        uow.repo.audit(
-            now, actor, f"confirm_{p.kind.value}", "partial" if outcome.failed else "done",
-            order_id=p.order_id, item_ids=outcome.done, rules=["P7", "P11"],
-            on_behalf_of=p.customer_email if actor.is_staff else None,
-            detail={"proposal_id": p.id, "failed": list(outcome.failed),
-                    "refund": str(outcome.refund)},
-        )
+        with uow.repo.batched():  # every read is done; the effects go in one round trip
+            outcome = _carry_out(uow, p, now)
+            uow.repo.close_proposal(p.id, ProposalStatus.CONFIRMED, outcome.as_dict(), now)
+            uow.repo.audit(
+                now, actor, f"confirm_{p.kind.value}", "partial" if outcome.failed else "done",
+                order_id=p.order_id, item_ids=outcome.done, rules=["P7", "P11"],
+                on_behalf_of=p.customer_email if actor.is_staff else None,
+                detail={"proposal_id": p.id, "failed": list(outcome.failed),
+                        "refund": str(outcome.refund)},
+            )
         uow.commit()
         return outcome
 
 
 def _carry_out(uow: UnitOfWork, p: Proposal, now: datetime) -> Outcome:
-    found = uow.repo.order_with_history(p.order_id, lock=True)
+    found = uow.repo.order_with_history(p.order_id)  # items locked with the proposal
     assert found is not None  # orders are never deleted
     order, histories = found
     ok: list[Item] = []

@@ -6,7 +6,8 @@ than the ORM identity map: the hot paths (propose, confirm) stay a handful of ro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -84,7 +85,13 @@ _LOCK_ITEMS = select(_items.c.id).where(_items.c.order_id == bindparam("oid")).w
 _OWNER = select(_orders.c.customer_email).where(_orders.c.id == bindparam("oid"))
 _ITEM = select(_items).where(_items.c.id == bindparam("iid"))
 _PROPOSAL = select(_proposals).where(_proposals.c.id == bindparam("pid"))
-_PROPOSAL_LOCKED = _PROPOSAL.with_for_update()
+# Confirming locks the proposal and its order's items in one round trip (PostgreSQL).
+_PROPOSAL_AND_ITEMS_LOCKED = (
+    select(_proposals)
+    .join(_items, _items.c.order_id == _proposals.c.order_id)
+    .where(_proposals.c.id == bindparam("pid"))
+    .with_for_update(of=[_proposals, _items])
+)
 _DISCARD = (
     update(_proposals)
     .where(
@@ -116,9 +123,51 @@ _CLOSE_PROPOSAL = (
 class SqlRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        # SQLite transactions begin IMMEDIATE and so already hold the only write lock:
+        # row locks would be round trips that change nothing.
+        self.row_locks = connection.dialect.name != "sqlite"
+        self._batch: list[tuple[str, Any]] | None = None
 
     def _run(self, statement: Any, params: Any = None) -> Any:
         return self.connection.execute(statement, params)
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Writes made inside are sent straight to the driver when the block ends: on
+        PostgreSQL in one round trip (a psycopg pipeline), on SQLite without SQLAlchemy's
+        per-statement bookkeeping. For writes whose results nobody reads (the effects of a
+        confirmation): the client's time per statement is what bounds throughput."""
+        if self._batch is not None:
+            yield
+            return
+        self._batch = []
+        try:
+            yield
+            batch, self._batch = self._batch, None
+            raw: Any = self.connection.connection.driver_connection
+            if self.row_locks:
+                with raw.pipeline(), raw.cursor() as cursor:
+                    for sql, params in batch:
+                        cursor.execute(sql, params)
+            else:
+                cursor = raw.cursor()
+                try:
+                    for sql, params in batch:
+                        cursor.execute(sql, params)
+                finally:
+                    cursor.close()
+        finally:
+            self._batch = None
+
+    def _write(self, statement: Any, params: dict[str, Any] | list[dict[str, Any]]) -> None:
+        if self._batch is None:
+            self._run(statement, params)
+            return
+        for row in params if isinstance(params, list) else [params]:
+            sql, processors, order = _compiled(statement, self.connection.dialect,
+                                               tuple(sorted(row)))
+            bound = {k: processors[k](v) if k in processors else v for k, v in row.items()}
+            self._batch.append((sql, tuple(bound[k] for k in order) if order else bound))
 
     def _scalar(self, statement: Any) -> Any:
         return self.connection.execute(statement).scalar()
@@ -148,7 +197,7 @@ class SqlRepository:
         self, order_id: str, *, lock: bool = False
     ) -> tuple[Order, dict[str, ItemHistory]] | None:
         """The order, its items and what was already recorded per item, in one round trip."""
-        if lock:
+        if lock and self.row_locks:
             self._run(_LOCK_ITEMS, {"oid": order_id})
         rows = self._run(_ORDER, {"oid": order_id}).all()
         if not rows:
@@ -190,11 +239,11 @@ class SqlRepository:
         return _item(row) if row else None
 
     def set_item_status(self, item_ids: Iterable[str], status: ItemStatus) -> None:
-        self._run(_SET_STATUS, [{"iid": i, "st": status.value} for i in item_ids])
+        self._write(_SET_STATUS, [{"iid": i, "st": status.value} for i in item_ids])
 
     # --- proposals ------------------------------------------------------------------------
     def add_proposal(self, p: Proposal) -> None:
-        self._run(
+        self._write(
             _INSERT_PROPOSAL,
             dict(
                 id=p.id, kind=p.kind.value, actor_kind=p.actor.kind, actor_email=p.actor.email,
@@ -206,15 +255,22 @@ class SqlRepository:
             ),
         )
 
-    def proposal(self, proposal_id: str, *, lock: bool = False) -> Proposal | None:
-        row = self._run(_PROPOSAL_LOCKED if lock else _PROPOSAL, {"pid": proposal_id}).first()
+    def proposal(self, proposal_id: str) -> Proposal | None:
+        row = self._run(_PROPOSAL, {"pid": proposal_id}).first()
+        return _proposal(row) if row else None
+
+    def lock_proposal(self, proposal_id: str) -> Proposal | None:
+        """The proposal, with it and its order's item rows locked until the transaction ends,
+        so that its confirmation, a second confirmation and warehouse events serialise."""
+        query = _PROPOSAL_AND_ITEMS_LOCKED if self.row_locks else _PROPOSAL
+        row = self._run(query, {"pid": proposal_id}).first()
         return _proposal(row) if row else None
 
     def close_proposal(
         self, proposal_id: str, status: ProposalStatus, outcome: dict[str, Any] | None,
         at: datetime,
     ) -> None:
-        self._run(_CLOSE_PROPOSAL, {"pid": proposal_id, "st": status.value, "out": outcome,
+        self._write(_CLOSE_PROPOSAL, {"pid": proposal_id, "st": status.value, "out": outcome,
                                     "at": at})
 
     def discard_pending(self, actor: Actor, thread_id: str | None, at: datetime) -> list[str]:
@@ -230,7 +286,7 @@ class SqlRepository:
         self, order_id: str, item_ids: Sequence[str], reason: Reason, reason_text: str | None,
         actor: Actor, on_behalf_of: str, channel: str, proposal_id: str | None, at: datetime,
     ) -> None:
-        self._run(
+        self._write(
             _INSERT_CANCELLATION,
             [
                 dict(
@@ -245,7 +301,7 @@ class SqlRepository:
     def add_refund(
         self, order_id: str, amount: Decimal, item_ids: Sequence[str], source: str, at: datetime
     ) -> None:
-        self._run(_INSERT_REFUND, dict(
+        self._write(_INSERT_REFUND, dict(
             order_id=order_id, amount=amount, item_ids=list(item_ids),
             method="original payment method", source=source, created_at=at,
         ))
@@ -254,7 +310,7 @@ class SqlRepository:
         self, order_id: str, requests: Sequence[tuple[str, bool]], reason: Reason,
         reason_text: str | None, actor: Actor, proposal_id: str | None, at: datetime,
     ) -> None:
-        self._run(
+        self._write(
             _INSERT_REQUEST,
             [
                 dict(
@@ -285,7 +341,7 @@ class SqlRepository:
         self, order_id: str, item_ids: Sequence[str], actor: Actor, proposal_id: str | None,
         at: datetime,
     ) -> None:
-        self._run(
+        self._write(
             _INSERT_FLAG,
             [
                 dict(
@@ -297,7 +353,7 @@ class SqlRepository:
         )
 
     def add_email(self, to: str, order_id: str, subject: str, body: str, at: datetime) -> None:
-        self._run(_INSERT_EMAIL, dict(to=to, order_id=order_id, subject=subject, body=body,
+        self._write(_INSERT_EMAIL, dict(to=to, order_id=order_id, subject=subject, body=body,
                                       created_at=at, sent_at=None))
 
     def add_handoff(
@@ -342,7 +398,7 @@ class SqlRepository:
         item_ids: Sequence[str] | None = None, rules: Sequence[str] | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        self._run(_INSERT_AUDIT, dict(
+        self._write(_INSERT_AUDIT, dict(
             at=at, actor_kind=actor.kind, actor_email=actor.email,
             on_behalf_of=on_behalf_of, action=action, order_id=order_id,
             item_ids=list(item_ids) if item_ids is not None else None, outcome=outcome,
@@ -392,6 +448,23 @@ class SqlRepository:
             )
             or 0
         )
+
+
+Compiled = tuple[str, dict[str, Any], tuple[str, ...] | None]
+_COMPILED: dict[tuple[Any, str, tuple[str, ...]], Compiled] = {}
+
+
+def _compiled(statement: Any, dialect: Any, keys: tuple[str, ...]) -> Compiled:
+    """A prebuilt statement as driver SQL for the given parameter names, compiled once:
+    the SQL, the type conversions of its parameters, and their order if positional."""
+    cache_key = (statement, dialect.name, keys)
+    if cache_key not in _COMPILED:
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        # Nobody reads a batched write's result; skip the generated-key RETURNING.
+        sql = str(compiled).split(" RETURNING ")[0]
+        order = tuple(compiled.positiontup) if compiled.positional else None
+        _COMPILED[cache_key] = (sql, dict(compiled._bind_processors), order)
+    return _COMPILED[cache_key]
 
 
 def _item(r: Any) -> Item:
