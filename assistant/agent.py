@@ -91,7 +91,7 @@ from prompts import load_prompt
 from store import services
 from store.db import Store
 from store.domain.errors import DomainError, StoreUnavailable
-from store.domain.model import Actor
+from store.domain.model import Actor, ProposalKind
 from tools.context import ToolContext
 from tools.order_tools import WRITE_TOOLS, tools_for
 
@@ -588,6 +588,32 @@ class Conversation:
             self.pending = reply.proposal
             self._yes_expected = True
         return reply
+
+    def pick(
+        self, order_id: str, item_ids: list[str], reason: str | None,
+        reason_text: str | None = None,
+    ) -> Reply:
+        """Items ticked on an order card: the same proposal a write tool makes, without the
+        model, and a typed "yes" right after it confirms it just the same (P7)."""
+        self._yes_expected = False
+        try:
+            result = services.propose(
+                self.store.uow(), self.actor, ProposalKind.CANCEL, order_id, item_ids,
+                reason, reason_text, thread_id=self.thread_id,
+            ).as_dict()
+        except DomainError as e:
+            reply = Reply(render.error_text(e.as_dict()), error=e.code)
+        else:
+            reply = Reply(render.write_result_text(result), proposal=result.get("proposal"))
+        if reply.proposal is not None:
+            self.pending = reply.proposal  # the core replaced any earlier pending proposal
+            self._yes_expected = True
+        # The model sees the pick like any other turn, so "why?" afterwards makes sense.
+        why = f", reason {reason}" if reason else ""
+        return self._remember(
+            f"[Picked items {', '.join(item_ids)} of order {order_id}{why} on the order card]",
+            reply,
+        )
 
     def _remember(self, text: str, reply: Reply) -> Reply:
         self._keep_in_memory([HumanMessage(text), AIMessage(reply.text)])

@@ -15,14 +15,12 @@ import chainlit as cl
 from chainlit.types import ThreadDict
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from assistant import render
 from assistant.agent import Conversation, Reply, ToolEvent
 from assistant.datalayer import thread_steps
 from assistant.ui import accounts, runtime, views
 from assistant.ui.payloads import BadPayload, Click, Pick, parse_click, parse_pick
 from store import services
 from store.domain.errors import DomainError
-from store.domain.model import ProposalKind
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "rescind_chat"
@@ -84,29 +82,8 @@ class ChatSession:
 
     # --- core calls (worker thread) ----------------------------------------------------
     def _propose(self, pick: Pick) -> Reply:
-        conv = self.conversation
-        try:
-            result = services.propose(
-                conv.store.uow(), conv.actor, ProposalKind.CANCEL, pick.order_id,
-                list(pick.item_ids), pick.reason, pick.reason_text, thread_id=conv.thread_id,
-            ).as_dict()
-        except DomainError as e:
-            reply = Reply(render.error_text(e.as_dict()), error=e.code)
-        else:
-            reply = Reply(render.write_result_text(result), proposal=result.get("proposal"))
-        if reply.proposal is not None:
-            conv.pending = reply.proposal  # the core replaced any earlier pending proposal
-            # A plain typed "yes" right after it confirms it, as after a proposal the model
-            # made. (Conversation has no public way to take an offer yet: reported.)
-            conv._yes_expected = True
-        # The model sees the pick like any other turn, so "why?" or "yes" afterwards make sense.
-        reason = f", reason {pick.reason}" if pick.reason else ""
-        conv.history.extend([
-            HumanMessage(f"[Picked items {', '.join(pick.item_ids)} of order "
-                         f"{pick.order_id}{reason} on the order card]"),
-            AIMessage(reply.text),
-        ])
-        return reply
+        return self.conversation.pick(pick.order_id, list(pick.item_ids), pick.reason,
+                                      pick.reason_text)
 
     def _cancelled(self) -> Reply:
         conv = self.conversation
