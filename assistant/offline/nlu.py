@@ -275,6 +275,7 @@ _CHECK = _any(
     r"\bany (news|update|word|answer|reply|response)\b", r"\bheard (anything )?from\b",
     r"\bwhat did (the seller|they|\w+) (say|decide)\b",
     r"\bdid (the seller|they|\w+ \w+) (approve|accept|deny|reject|respond|reply|answer)\b",
+    r"\bdid (you|the seller|they|it|\w+ \w+|\w+) (actually |really |already )?cancel\b",
     r"\bdid\b[^.?!]{0,30}\bwork(ed)?\b",
     r"\b(no|haven'?t (got|gotten|received|seen)|didn'?t (get|receive)|never (got|received)|"
     r"where'?s|where is) (a |the |my |any )?(confirmation|e-?mail|refund)\b",

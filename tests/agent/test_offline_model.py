@@ -660,6 +660,8 @@ def test_reasons_are_mapped_to_the_fixed_list(text: str, reason: str | None) -> 
 @pytest.mark.parametrize(("text", "acts", "not_acts"), [
     ("is it cancelled?", {Act.CHECK}, {Act.CANCEL}),
     ("did my cancellation go through", {Act.CHECK}, {Act.CANCEL}),
+    ("did the seller cancel it?", {Act.CHECK}, {Act.CANCEL}),
+    ("did you cancel the headphones?", {Act.CHECK}, {Act.CANCEL}),
     ("please cancel it", {Act.CANCEL}, {Act.CHECK, Act.AFFIRM}),
     ("no longer needed", set(), {Act.DENY}),
     ("no, don't cancel it", {Act.DENY}, {Act.CANCEL}),
