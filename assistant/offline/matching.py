@@ -39,6 +39,7 @@ hurry urgent urgently immediately right away sorry excuse hi hello thanks thank 
 recent newest previous current most arrive arrives arriving come coming came
 elsewhere cheaper better price deal able think guess maybe perhaps probably definitely surely
 certainly also already anyway verify verified caller mail postcode zip note wants
+1st 2nd 3rd 4th 5th fourth fifth final listed list
 """
 STOP = frozenset(_STOP_WORDS.split())
 GENERIC = frozenset({"set", "pack", "kit", "pair", "piece", "pieces", "x", "size", "color",

@@ -48,6 +48,7 @@ class Act(StrEnum):
 class IdToken:
     text: str
     strong: bool  # shaped like an order number, or said right after "order"
+    context: bool = False  # after "order", "#", "from", "on": more likely the order than an item
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,14 @@ class ItemRefs:
     some: bool = False  # "an item", "something": items meant but not named
     additive: bool = False  # "the cable too"
     fallback_all: bool = False  # "cancel order X": the whole order unless items are named
+    ids: tuple[str, ...] = ()  # id-shaped tokens as written ("sku-9", "A1"): maybe item ids
+    ordinal: int | None = None  # "the first one" = 1, "the second item" = 2, "the last" = -1
 
     @property
     def named(self) -> bool:
         """Points at items ("all", "the other one", a word that may be a title)."""
-        return bool(self.all or self.both or self.other or any(usable(t) for t in self.tokens))
+        return bool(self.all or self.both or self.other or self.ordinal is not None
+                    or any(usable(t) for t in self.tokens))
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,11 @@ _NOT_AN_ID = re.compile(
     r"^(\d+[.,]\d{1,2}|\d{4}-\d{2}-\d{2}.*|\d{1,2}[:h]\d{2}|\d+(st|nd|rd|th)|\d+(x|pcs|am|pm|"
     r"min|mins|minutes|h|hrs|hours|days?|kg|g|cm|mm|m|gb|tb|ml|l)|x\d+|usb-?c|p\d{1,2})$",
     re.IGNORECASE)
+# "the one in 1002", "cancel 1001": a bare number there is an order number, while in "the
+# Monitor 2400" it is part of a title.
+_NUMBER_CONTEXT = re.compile(r"(?:^|\b(?:on|in|from|for|of|cancel|about|with|is|was))\W{0,3}$",
+                             re.IGNORECASE)
+_PREP_CONTEXT = re.compile(r"\b(?:on|in|from|of|for)\W{0,3}$", re.IGNORECASE)  # "sku-9 from X"
 _DASHED = re.compile(r"[A-Za-z0-9][-_.][A-Za-z0-9]")
 
 
@@ -215,9 +224,12 @@ def find_ids(text: str) -> tuple[IdToken, ...]:
             continue
         seen.add(token.lower())
         context = bool(_ORDER_CONTEXT.search(text[max(0, m.start() - 16):m.start()]))
-        strong = (context or m.group(0).startswith("#") or bool(_DASHED.search(token))
-                  or len(token) >= 6)
-        out.append(IdToken(token, strong))
+        hashed = m.group(0).startswith("#")
+        strong = (context or hashed or bool(_DASHED.search(token)) or len(token) >= 6
+                  or (token.isdigit() and len(token) >= 4
+                      and bool(_NUMBER_CONTEXT.search(text[max(0, m.start() - 12):m.start()]))))
+        before = text[max(0, m.start() - 12):m.start()]
+        out.append(IdToken(token, strong, context or hashed or bool(_PREP_CONTEXT.search(before))))
     return tuple(out)
 
 
@@ -242,7 +254,7 @@ _CANCEL = _any(
     r"all|every)\b[^.?!]{0,40}\bcancell?ed\b",  # "he wants both items cancelled"
     r"\bundo (my|the) (order|purchase)\b",
     r"\bstop (the|my) (order|delivery|shipment|purchase)\b",
-    r"\bremove\b[^.?!]*\b(from|off) (my|the|this) order\b",
+    r"\bremove\b[^.?!]{0,60}\b(from|off) (my |the |this |that )?(order\b|#|[a-z-]*\d)",
     r"\b(i want|i'?d like|i would like|give me|get|requesting|request) (a |my )?refund\b",
     r"\bdon'?t want (it|them|this|that|the|my|these|those)\b",
 )
@@ -266,11 +278,12 @@ _REFUSE = _any(
     r"\bturn (it|them|the \w+) away\b", r"\breturn to sender\b",
     r"\bsend (it|them) back at the door\b",
 )
+_THROUGH = r"(?:through|thru)"
 _CHECK = _any(
-    r"\b(did|has|have|was|were|is|are|got|get)\b[^.?!]{0,50}\b(go(ne)? through|went through|"
-    r"come through|came through|cancell?ed|processed|refunded|approved|denied|accepted|rejected|"
-    r"flagged|done)\b",
-    r"(?<!n't )(?<!not )(?<!yet )\b(went|gone|come|came) through\b",
+    r"\b(did|has|have|was|were|is|are|got|get)\b[^.?!]{0,50}\b(go(ne)? " + _THROUGH + r"|went "
+    + _THROUGH + r"|come " + _THROUGH + r"|came " + _THROUGH + r"|cancell?ed|processed|refunded|"
+    r"approved|denied|accepted|rejected|flagged|done)\b",
+    r"(?<!n't )(?<!not )(?<!yet )\b(went|gone|come|came) " + _THROUGH + r"\b",
     r"\b(got|gotten|heard|come|came) back (to|from)\b", r"\bget back to me\b",
     r"\bany (news|update|word|answer|reply|response)\b", r"\bheard (anything )?from\b",
     r"\bwhat did (the seller|they|\w+) (say|decide)\b",
@@ -280,7 +293,7 @@ _CHECK = _any(
     r"\b(no|haven'?t (got|gotten|received|seen)|didn'?t (get|receive)|never (got|received)|"
     r"where'?s|where is) (a |the |my |any )?(confirmation|e-?mail|refund)\b",
     r"\bcancell?ed (orders?|items?|list|section|ones)\b",
-    r"\b(status|confirmation) of (my|the) (cancell?ation|refund|request)\b",
+    r"\b(status|confirmation) of (my|the) (\w+ )?(cancell?ation|refund|request)\b",
     r"\brefund(ed)? (yet|status)\b", r"\b(where|when) ('?s|is|will) (my|the) refund\b",
     r"\bcheck\b[^.?!]*\bcancell?(ed|ation)\b", r"\bcancell?ed yet\b",
     r"\bany cancell?ations\b", r"\bdid i get (my )?(money|refund)\b",
@@ -289,7 +302,7 @@ _CHECK = _any(
 )
 _NOT_A_CHECK = _any(
     r"\b(payment|card|charge|transaction|money transfer)\b[^.?!]{0,40}\bthrough\b",
-    r"(n't|not|never)( even| yet)? (gone|come|went|go|been) through",
+    r"(n't|not|never)( even| yet)? (gone|come|went|go|been) (?:through|thru)",
 )
 _CANCELLABLE_Q = _any(
     r"\bcancell?able\b",
@@ -362,7 +375,7 @@ _AFFIRM = _any(
     r"fine|great|perfect|affirmative|indeed|si|oui|ja)\b",
     r"^\W*please\W*$",
     r"\b(go ahead|please do|do it|yes please|that would be (great|good|nice)|let'?s do (it|"
-    r"that)|i agree|i accept|make it so|send it|flag it)\b",
+    r"that)|i agree|i accept|make it so|send it|flag it)\b(?! back)",
 )
 _DENY = _any(
     r"^\W*(no|nope|nah|not now|not really|never ?mind|nvm|forget (it|that|about it)|leave it|"
@@ -476,7 +489,7 @@ def parse(text: str) -> Frame:
     acts = _acts(body, norm)
     if reason and not acts & {Act.DENY, Act.CHECK}:
         acts.add(Act.DOMAIN)
-    refs = _refs(_POSTCODE.sub(" ", body), ids)
+    refs = _refs(_POSTCODE.sub(" ", body), ids, acts)
     return Frame(
         text=text.strip(), norm=norm, acts=frozenset(acts), ids=ids, emails=emails,
         postcode=postcode, latest=bool(_LATEST.search(body)),
@@ -505,9 +518,12 @@ def _acts(body: str, norm: str) -> set[Act]:
         (Act.WHY, _WHY), (Act.OFFTOPIC, _OFFTOPIC), (Act.DOMAIN, _DOMAIN),
         (Act.REFUND_Q, _REFUND_Q),
     )
+    causative = _CAUSATIVE.search(body)
     for act, pattern in table:
         if pattern.search(body):
             acts.add(act)
+    if causative and not _CHECK.search(_strip_spans(body, [causative.span()])):
+        acts.discard(Act.CHECK)
     if _CANCEL.search(_KEEP_ITEM.sub(" ", body)) and not negated:
         acts.add(Act.CANCEL)
     if negated:
@@ -524,14 +540,19 @@ def _acts(body: str, norm: str) -> set[Act]:
     return acts
 
 
+# "could you have the lamp cancelled?", "I'd like to get it canceled": a request, not a check.
+_CAUSATIVE = _any(
+    r"(?:\b(?:please|kindly|can i|could i|may i)|\b(?:can|could|would|will) you(?: please| "
+    r"kindly)?|\bto)\s+(?:have|get)\s+(?:it|them|this|that|these|those|the|my|both|all|"
+    r"every)\b[^.?!]{0,40}\bcancell?ed\b")
 _CANCEL_NOW = _any(r"\b(please|now|want to|wanna|would like to|'d like to|need to|go ahead and|"
-                   r"can you|could you)\s+cancel\b", r"^\W*cancel\b")
+                   r"can you|could you)\s+cancel\b", r"^\W*cancel\b", _CAUSATIVE.pattern)
 _SPLIT_EXCEPT = _any(r"[.?!;,]", r" and ", r" but ", r" then ", r"\bcancel")
 
 
-def _refs(body: str, ids: tuple[IdToken, ...]) -> ItemRefs:
+def _refs(body: str, ids: tuple[IdToken, ...], acts: set[Act] | None = None) -> ItemRefs:
     main, excluded = body, ""
-    m = _EXCEPT.search(body) or _KEEP_ITEM.search(body)
+    m = _EXCEPT.search(body) or _KEEP_ITEM.search(body) or _but_after_all(body)
     if m:
         rest = body[m.end():]
         excluded = _SPLIT_EXCEPT.split(rest, maxsplit=1)[0]
@@ -545,4 +566,36 @@ def _refs(body: str, ids: tuple[IdToken, ...]) -> ItemRefs:
         all=bool(_ALL.search(body)), both=bool(_BOTH.search(body)),
         other=bool(_OTHER.search(body)), pronoun=bool(_PRONOUN.search(main)),
         some=bool(_SOME.search(body)), additive=bool(_ADDITIVE.search(body)),
+        ids=tuple(t.text for t in ids), ordinal=_ordinal(main, acts or set()),
     )
+
+
+_BUT_AFTER_ALL = re.compile(r"\bbut (?:not |for )?(?:the|my|that|this|those|these)\b")
+
+
+def _but_after_all(body: str) -> re.Match[str] | None:
+    """"Cancel everything on order 7 but the hub": "but" after "everything" excludes."""
+    everything = _ALL.search(body)
+    return _BUT_AFTER_ALL.search(body, everything.end()) if everything else None
+
+
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+             "4th": 4, "fifth": 5, "5th": 5, "last": -1, "final": -1}
+_ORDINAL = re.compile(
+    r"\bthe (?:very )?(" + "|".join(_ORDINALS) + r")(?: (one|item|thing|product|article|entry|"
+    r"line|position|listed|on the list|in the list))?\b(?! (?:time|order|purchase|week|day|"
+    r"minute|hour|month|year|of|place|reason|option)\b)")
+_ITEM_NOUNS = {"item", "thing", "product", "article", "entry", "line", "position", "listed",
+               "on the list", "in the list"}
+
+
+def _ordinal(main: str, acts: set[Act]) -> int | None:
+    """"Cancel the first one", "the last item": a position in the order's item list. A bare
+    "the first one" after "why are you cancelling?" picks a reason, not an item, so without an
+    item noun it counts only in a request to act."""
+    m = _ORDINAL.search(main)
+    if not m:
+        return None
+    if m.group(2) not in _ITEM_NOUNS and not acts & {Act.CANCEL, Act.SELLER, Act.REFUSE}:
+        return None
+    return _ORDINALS[m.group(1)]

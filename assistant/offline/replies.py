@@ -135,8 +135,8 @@ def check_summary(
         for i in items:
             answer = i.get("seller_request")
             if answer:
-                state = "is pending: the seller decides" if answer == "pending" else (
-                    f"was {answer} by the seller")
+                state = ("is awaiting the seller's answer (they decide)"
+                         if answer == "pending" else f"was {answer} by the seller")
                 lines.append(f"The cancellation request for {i.get('title')} {state}.")
             if i.get("refusal_flagged"):
                 lines.append(f"{i.get('title')}: the returns center expects it back (refusal "

@@ -262,6 +262,9 @@ class State:
             return Request.CHECK
         if f.has(Act.OUT_OF_SCOPE) and action is None:
             return Request.HANDOFF
+        if (self.role == "staff" and action is None and f.has(Act.AFFIRM)
+                and self._verify_args(f) and offer is None):
+            return Request.VERIFY  # "ok, she now says her e-mail is ..."
         if f.has(Act.AFFIRM, Act.CONFIRM) and action is None and not f.has(Act.DENY):
             return self._affirmed(f, offer)
         if action is not None:
@@ -323,6 +326,8 @@ class State:
             return Request.ACT if named else Request.REPROPOSE
         if self.goal.action and (f.reason or self._names_items(f) or self.awaiting_reason()):
             return Request.ACT
+        if f.reason and (f.order_ids or _item_words(f)):
+            return Request.ACT  # "ok, I don't want the hat on 5002 any more"
         return Request.NOTHING_TO_CONFIRM
 
     def merge(self, f: Frame, request: Request, offer: str | None) -> None:
@@ -343,6 +348,9 @@ class State:
                              reason=self.goal.reason)
         elif request is Request.DENY:
             self.goal = Goal()
+        elif request is Request.VERIFY and self.goal.order_id is None:
+            # Kept even if the details don't match: the caller may correct them.
+            self.goal = replace(self.goal, order_id=self._order_of(f))
 
     def action_of(self, f: Frame) -> Action | None:
         """The action asked for; naming a known seller ("ask Lumen Ltd") means a request."""
@@ -362,9 +370,12 @@ class State:
         whole = not f.refs.some and not self._names_items(f) and (
             f.order_object or not any(usable(t) for t in f.refs.tokens))
         if (order and order != g.order_id) or (f.latest and not order):
+            refs = replace(f.refs, fallback_all=whole)  # "cancel order X" (P4)
+            if whole and g.order_id is None and g.refs is not None and g.refs.named and (
+                    not f.order_object):
+                refs = g.refs  # "which order?" - "the one in 1002": the same items there
             g = Goal(order_id=order, latest=f.latest and not order, reason=g.reason,
-                     reason_text=g.reason_text,
-                     refs=replace(f.refs, fallback_all=whole))  # "cancel order X" (P4)
+                     reason_text=g.reason_text, refs=refs)
         last = self.pending.action if self.pending else None
         g = replace(g, action=action or g.action or last or "cancel",
                     ask_seller=g.ask_seller or bool(_ASKING.search(f.norm)))
@@ -427,8 +438,9 @@ class State:
         return args
 
     def _order_of(self, f: Frame) -> str | None:
-        """The order id the message names: a strong id that isn't an item id we know."""
-        for token in f.ids:
+        """The order id the message names: a strong id that isn't an item id we know; one
+        said right after "order" or "#" first ("sku-9 from order ORD-7")."""
+        for token in sorted(f.ids, key=lambda t: not t.context):
             if token.strong and not self._known_item(token.text):
                 return token.text
         for token in f.ids:  # a short id ("ORD7") that names no known item
@@ -445,6 +457,8 @@ class State:
             return True
         orders = [self.orders[o] for o in (self.goal.order_id, self.focus_order)
                   if o and o in self.orders] or list(self.orders.values())
+        if f.refs.ordinal is not None and orders:
+            return True
         return any(match_titles(f.refs.tokens, _pairs(o)).found for o in orders)
 
     # --- items in focus -----------------------------------------------------------------------
@@ -469,8 +483,10 @@ class State:
         if refs is None:
             return out
         focus = [i for i in self.focus_items if order.item(i)]
-        by_id = [it.id for t in refs.tokens if (it := order.item(t))]
-        words = [t for t in refs.tokens if not order.item(t)]
+        by_id = list(dict.fromkeys(it.id for t in (*refs.ids, *refs.tokens)
+                                   if (it := order.item(t))))
+        id_words = {w for t in refs.ids if order.item(t) for w in _word_list(t)}
+        words = [t for t in refs.tokens if not order.item(t) and t not in id_words]
         match = match_titles(words, _pairs(order))
         named = [*by_id, *match.picked]
         chosen: list[str]
@@ -480,6 +496,8 @@ class State:
             chosen = order.ids if len(order.items) == 2 or len(focus) != 2 else focus
         elif refs.other and not named:
             chosen = [i for i in order.ids if i not in focus] or order.ids
+        elif refs.ordinal is not None and not named and not match.ambiguous:
+            chosen = _nth(order.ids, refs.ordinal)
         elif named or match.ambiguous:
             chosen = named
         elif refs.fallback_all:
@@ -526,6 +544,16 @@ _RESULT_HANDLERS = {
 
 _ASKING = re.compile(r"\b(ask|contact|tell|message|get in touch|reach out|request|write|email|"
                      r"e-mail|ping|notify)\b")
+
+
+def _nth(ids: list[str], position: int) -> list[str]:
+    """The item at a 1-based position ("the second one"), or the last one for -1."""
+    index = position - 1 if position > 0 else len(ids) + position
+    return [ids[index]] if 0 <= index < len(ids) else []
+
+
+def _word_list(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
 
 
 def _item_words(f: Frame) -> bool:

@@ -687,3 +687,84 @@ def test_titles_match_by_stem_typo_and_greedy_cover() -> None:
     assert match_titles(words("the blender"), items).leftover == ("blender",)
     assert stem("boxes") == "box" and stem("glasses") == "glass"
     assert similar("headphnes", "headphones") and not similar("mouse", "house")
+
+
+# --- generalisation found by probing with unseen dialogs --------------------------------------
+def test_a_bare_number_is_an_order_id_after_a_preposition_but_not_inside_a_title() -> None:
+    assert [t.strong for t in find_ids("the one in 1002")] == [True]
+    assert [t.strong for t in find_ids("cancel 1001")] == [True]
+    assert [t.strong for t in find_ids("the Monitor 2400 please")] == [False]
+
+
+def test_the_id_said_after_order_or_from_is_preferred_as_the_order_over_an_item_id() -> None:
+    ids = {t.text: t.context for t in find_ids("remove sku-9 from ORD-7731 please")}
+    assert ids == {"sku-9": False, "ORD-7731": True}
+
+
+def _world_store(orders: list[dict[str, Any]]) -> Store:
+    store = memory_store(lambda: NOW)
+    load_world(store.uow(), {"customers": [{"email": ANA, "name": "Ana Lima"}],
+                             "orders": orders})
+    return store
+
+
+def test_an_item_id_with_a_dash_is_proposed_not_looked_up_as_an_order() -> None:
+    shop = _world_store([
+        {"id": "ORD-88", "customer": ANA, "placed_at": _ago(days=1), "items": [
+            _item("sku-9", "Desk lamp", "34.00", "unshipped"),
+            _item("sku-10", "Lamp shade", "9.00", "unshipped")]}])
+    reply = Chat(shop).say("cancel sku-9 from order ORD-88, ordered by mistake")
+    assert proposed(reply) == ["sku-9"]
+
+
+def test_having_something_cancelled_is_a_request_not_a_question() -> None:
+    frame = parse("Would you be so kind as to have the desk lamp on ORD-7 cancelled?")
+    assert frame.has(Act.CANCEL) and not frame.has(Act.CHECK)
+    assert parse("could you get it canceled please").has(Act.CANCEL)
+    assert parse("has the desk lamp been cancelled?").has(Act.CHECK)
+    assert not parse("did you get it cancelled?").has(Act.CANCEL)
+
+
+def test_go_thru_and_the_status_of_a_seller_request_are_checks() -> None:
+    assert parse("did it go thru?").has(Act.CHECK)
+    assert parse("what's the status of my seller request?").has(Act.CHECK)
+
+
+def test_send_it_back_is_not_a_yes() -> None:
+    assert not parse("can I send it back when it arrives?").has(Act.AFFIRM)
+    assert parse("ok send it").has(Act.AFFIRM)
+
+
+def test_everything_but_an_item_excludes_it(ana: Chat) -> None:
+    reply = ana.say("Cancel everything on order 112-0000005 but the keyboard, no longer needed.")
+    assert proposed(reply) == ["K2", "K3", "K4", "K5"]
+
+
+def test_ordinals_pick_an_item_by_its_place_in_the_order(ana: Chat) -> None:
+    assert parse("cancel the first one").refs.ordinal == 1
+    assert parse("drop the last item").refs.ordinal == -1
+    assert parse("the first one").refs.ordinal is None  # alone, it may answer "why?"
+    assert parse("cancel my last order").refs.ordinal is None
+    ana.say("what is in order 112-0000005?")
+    assert proposed(ana.say("cancel the second item, ordered it by mistake")) == ["K2"]
+
+
+def test_naming_the_order_after_which_order_keeps_the_items_asked_for() -> None:
+    shop = _world_store([
+        {"id": "7001", "customer": ANA, "placed_at": _ago(days=1), "items": [
+            _item("P1", "Phone charger", "19.99", "unshipped"),
+            _item("P2", "Wool socks", "6.00", "unshipped")]},
+        {"id": "7002", "customer": ANA, "placed_at": _ago(days=2), "items": [
+            _item("Q1", "Phone charger", "19.99", "unshipped"),
+            _item("Q2", "Yoga mat", "25.00", "unshipped")]}])
+    ana = Chat(shop)
+    assert ana.say("cancel my phone charger, no longer needed").proposal is None
+    assert proposed(ana.say("the one in 7002")) == ["Q1"]
+
+
+def test_staff_correcting_the_callers_details_verify_them_for_the_same_order(sam: Chat) -> None:
+    reply = sam.say("order 112-0000009, caller gives postcode 99999")
+    assert reply.tool_names == ["verify_caller"] and reply.proposal is None
+    assert sam.say("cancel the kettle, by mistake").proposal is None
+    assert "verify_caller" in sam.say("ok she now says her email is bob@example.com").tool_names
+    assert proposed(sam.say("cancel the kettle, by mistake")) == ["B1"]
