@@ -68,6 +68,9 @@ class Goal:
     reason: str | None = None
     reason_text: str | None = None
     ask_seller: bool = False  # "contact Cable Co about cancelling": a request if only they can
+    # "The other one", "the rest": other than the items in focus when it was said (the focus
+    # moves to the answer itself once it is resolved).
+    others_of: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -271,6 +274,9 @@ class State:
             if self.role == "staff" and f.has(Act.CANCELLABLE_Q) and not self.verified:
                 return Request.INFO
             return Request.ACT
+        if f.has(Act.DENY) and self.pending is None and f.has(Act.LOOKUP, Act.LIST) and (
+                f.order_ids or f.latest):
+            return self._informational(f)  # "don't cancel anything, just show me order 7"
         if f.has(Act.DENY):
             return Request.ACT if g.action and self._names_items(f) else Request.DENY
         if f.reason and (g.action or self._names_items(f) or f.order_ids or (
@@ -381,7 +387,8 @@ class State:
                     ask_seller=g.ask_seller or bool(_ASKING.search(f.norm)))
         if self._names_items(f) or f.refs.all or f.refs.both or f.refs.other:
             pinned = tuple(self.resolved_ids(g)) if f.refs.additive else ()
-            g = replace(g, pinned=pinned, refs=f.refs)
+            g = replace(g, pinned=pinned, refs=f.refs,
+                        others_of=tuple(self.focus_items) if f.refs.other else None)
         elif f.order_object and whole and not g.pinned:
             g = replace(g, refs=replace(f.refs, fallback_all=True))
         elif f.refs.pronoun and not g.pinned and g.refs is None and self.focus_items:
@@ -495,7 +502,8 @@ class State:
         elif refs.both and len(named) < 2:
             chosen = order.ids if len(order.items) == 2 or len(focus) != 2 else focus
         elif refs.other and not named:
-            chosen = [i for i in order.ids if i not in focus] or order.ids
+            before = focus if g.others_of is None else list(g.others_of)
+            chosen = [i for i in order.ids if i not in before] or order.ids
         elif refs.ordinal is not None and not named and not match.ambiguous:
             chosen = _nth(order.ids, refs.ordinal)
         elif named or match.ambiguous:

@@ -768,3 +768,13 @@ def test_staff_correcting_the_callers_details_verify_them_for_the_same_order(sam
     assert sam.say("cancel the kettle, by mistake").proposal is None
     assert "verify_caller" in sam.say("ok she now says her email is bob@example.com").tool_names
     assert proposed(sam.say("cancel the kettle, by mistake")) == ["B1"]
+
+
+def test_keep_one_item_but_cancel_the_rest_proposes_the_rest(ana: Chat) -> None:
+    reply = ana.say("keep the keyboard but cancel the rest of order 112-0000005, not needed")
+    assert proposed(reply) == ["K2", "K3", "K4", "K5"]
+
+
+def test_dont_cancel_anything_just_show_the_order_looks_it_up(ana: Chat) -> None:
+    reply = ana.say("please don't cancel anything, I just want to see order 112-0000005")
+    assert reply.tool_names == ["lookup_order"] and reply.proposal is None
