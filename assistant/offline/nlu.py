@@ -287,7 +287,8 @@ _CHECK = _any(
     r"\b(got|gotten|heard|come|came) back (to|from)\b", r"\bget back to me\b",
     r"\bany (news|update|word|answer|reply|response)\b", r"\bheard (anything )?from\b",
     r"\bwhat did (the seller|they|\w+) (say|decide)\b",
-    r"\bdid (the seller|they|\w+ \w+) (approve|accept|deny|reject|respond|reply|answer)\b",
+    r"\bdid\b[^.?!]{0,50}\b(approve|accept|agree|deny|reject|decline|respond|reply|answer)"
+    r"(ed|d)?\b",
     r"\bdid (you|the seller|they|it|\w+ \w+|\w+) (actually |really |already )?cancel\b",
     r"\bdid\b[^.?!]{0,30}\bwork(ed)?\b",
     r"\b(no|haven'?t (got|gotten|received|seen)|didn'?t (get|receive)|never (got|received)|"

@@ -778,3 +778,9 @@ def test_keep_one_item_but_cancel_the_rest_proposes_the_rest(ana: Chat) -> None:
 def test_dont_cancel_anything_just_show_the_order_looks_it_up(ana: Chat) -> None:
     reply = ana.say("please don't cancel anything, I just want to see order 112-0000005")
     assert reply.tool_names == ["lookup_order"] and reply.proposal is None
+
+
+def test_asking_whether_a_seller_with_a_long_name_agreed_is_a_check() -> None:
+    assert parse("so did Peak Gear Trading Company agree?").has(Act.CHECK)
+    assert parse("did they decline?").has(Act.CHECK)
+    assert not parse("did I do something wrong?").has(Act.CHECK)
