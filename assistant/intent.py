@@ -16,18 +16,21 @@ _YES = {
     "great", "perfect", "alright", "indeed", "affirmative", "send", "flag", "request", "the",
     "i", "confirm.", "thanks", "thank", "you", "is", "this", "one", "both", "request.", "agree",
     "si", "oui", "ja", "cancellation", "order", "items", "item", "it.", "now", "that",
+    "and", "thing", "for", "with", "pls", "plz", "ya", "yeah.", "yess", "yas", "k", "kk",
+    "ahead.", "on", "let's", "lets", "ahead!", "certainly", "exactly", "by", "means",
 }
 _YES_CORE = {
     "yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "correct",
     "proceed", "absolutely", "definitely", "alright", "affirmative", "agree", "go", "do",
-    "fine", "perfect", "great", "si", "oui", "ja", "right",
+    "fine", "perfect", "great", "si", "oui", "ja", "right", "ya", "yess", "yas", "k", "kk",
+    "certainly", "exactly", "means",
 }
 _NO = {
     "no", "n", "nope", "nah", "don't", "dont", "do", "not", "keep", "it", "them", "stop",
     "never", "mind", "nevermind", "changed", "my", "i've", "ive", "i", "have", "thanks",
     "thank", "you", "please", "wait", "hold", "on", "abort", "forget", "leave", "as", "is",
     "actually", "cancel", "that", "the", "proposal", "rather", "not.", "want", "to", "anymore",
-    "mind.",
+    "mind.", "now", "yet", "right", "thanks.", "please.",
 }
 _NO_CORE = {"no", "n", "nope", "nah", "don't", "dont", "not", "keep", "stop", "never",
             "nevermind", "abort", "forget", "wait", "hold", "changed"}

@@ -10,7 +10,10 @@ from assistant.intent import is_plain_no, is_plain_yes
 
 @pytest.mark.parametrize("text", ["yes", "Yes.", "yep", "ok", "okay, go ahead", "sure",
                                   "yes please", "confirm", "Yes, cancel them all", "oui",
-                                  "that's right", "yes, do it", "YES!"])
+                                  "that's right", "yes, do it", "YES!",
+                                  "Yes please go ahead and cancel it", "sure thing!",
+                                  "yep go for it", "yes pls", "by all means",
+                                  "yes proceed with the cancellation", "let's do it"])
 def test_plain_agreement_is_a_yes(text: str) -> None:
     assert is_plain_yes(text) and not is_plain_no(text)
 
@@ -19,13 +22,15 @@ def test_plain_agreement_is_a_yes(text: str) -> None:
     "yes but only the cable", "yes, except the socks", "yes for 112-0000001",
     "not yes", "yes... wait", "cancel order 112-0000009 too", "", "   ",
     "yes yes yes yes yes yes yes yes yes", "why?", "what would the refund be?",
+    "yes and also cancel the cable", "can I send it back when it arrives?",
 ])
 def test_anything_more_than_agreement_is_not_a_yes(text: str) -> None:
     assert not is_plain_yes(text)
 
 
 @pytest.mark.parametrize("text", ["no", "nope", "No thanks", "keep it", "don't",
-                                  "never mind", "stop", "no, cancel it", "wait"])
+                                  "never mind", "stop", "no, cancel it", "wait", "not now",
+                                  "not right now", "hold on"])
 def test_plain_refusal_is_a_no(text: str) -> None:
     assert is_plain_no(text) and not is_plain_yes(text)
 
