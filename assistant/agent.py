@@ -84,7 +84,7 @@ from langchain_core.tools import BaseTool
 from langgraph.types import Command, StreamMode
 from pydantic import BaseModel, ValidationError
 
-from assistant import render
+from assistant import guard, render
 from assistant.config import Limits
 from assistant.intent import is_plain_no, is_plain_yes
 from prompts import load_prompt
@@ -143,6 +143,7 @@ class Reply:
     error: str | None = None
     model_calls: int = 0
     streamed: bool = False  # `text` already reached the user through on_token, word for word
+    corrected: bool = False  # the model's words contradicted the store and were replaced
     model_time_s: float = 0.0  # spent waiting for the model (the rest is the agent's own)
     elapsed_s: float = 0.0
 
@@ -583,11 +584,29 @@ class Conversation:
         reply = _reply_from(turn)
         if reply.error is not None:
             return self._remember(text, reply)
-        self._keep_in_memory([question, *(_lean(m) for m in turn.kept)])
+        final = self._guarded(reply, turn)
+        self._keep_in_memory([question, *(final if m is turn.final and final is not None
+                                          else _lean(m) for m in turn.kept)])
         if reply.proposal is not None:
             self.pending = reply.proposal
             self._yes_expected = True
         return reply
+
+    def _guarded(self, reply: Reply, turn: _Turn) -> BaseMessage | None:
+        """P12: a model-written reply that the store contradicts is replaced by the facts,
+        here and in the memory the model sees next. Fixed-wording replies need no check."""
+        if turn.wrote or turn.final is None:
+            return turn.final
+        try:
+            corrected = guard.check(reply.text, self.store, self.actor,
+                                    [*self.history, *turn.kept], self.context.acting_for)
+        except DomainError:
+            return turn.final  # the store is down: the turn's tools said so already
+        if corrected is None:
+            return turn.final
+        log.warning("model reply contradicted the store; replaced: %r", reply.text[:200])
+        reply.text, reply.streamed, reply.corrected = corrected, False, True
+        return AIMessage(corrected)
 
     def pick(
         self, order_id: str, item_ids: list[str], reason: str | None,

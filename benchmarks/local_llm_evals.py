@@ -109,15 +109,27 @@ def summarise(report: Path, seconds: float) -> None:
     passed = sum(1 for d in dialogs if d.get("passed_all_runs"))
     runs = [r for d in dialogs for r in d.get("runs", [])]
     breaches = sum(len(r.get("breaches", [])) for r in runs)
-    misses = [f"{d['id']}: {d['runs'][0].get('misses', [{}])[0]}" for d in dialogs
+    misses = [f"{d['id']}: {_first_problem(d['runs'][0])}" for d in dialogs
               if not d.get("passed_all_runs") and d.get("runs")]
     n = max(len(dialogs), 1)
     print(f"\nlocal model: {MODEL.name}")
     print(f"dialogs: {len(dialogs)}  passed: {passed} ({100 * passed / n:.0f}%)  "
           f"monitor breaches: {breaches}  time per dialog: {seconds / n:.1f} s")
+    for d in dialogs:
+        for r in d.get("runs", []):
+            for b in r.get("breaches", []):
+                print(f"  breach {d['id']}: {b}")
     for line in misses[:80]:
         print("  fail", line[:200])
     print(f"machine: {os.cpu_count()} cores, {_cpu_model()}, Python {sys.version.split()[0]}")
+
+
+def _first_problem(run: dict[str, object]) -> str:
+    for key in ("error", "misses", "breaches"):
+        value = run.get(key)
+        if value:
+            return str(value[0] if isinstance(value, list) else value)[:160]
+    return "?"
 
 
 def _cpu_model() -> str:
