@@ -3,7 +3,6 @@ store (DATABASE_URL), with the model served by the local scripted OpenAI-compati
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -130,8 +129,6 @@ def test_a_failing_model_leaves_a_clear_message_and_the_chat_goes_on(
     assert "Hello again!" in result.stdout
 
 
-@pytest.mark.skipif(importlib.util.find_spec("assistant.offline") is None,
-                    reason="the offline model is not in this tree yet")
 def test_the_default_offline_model_answers_without_any_configuration(cli_db: str) -> None:
     result = run_chat(cli_db, "hello\n", "--as", "ana@example.com")
     assert result.returncode == 0, result.stderr
