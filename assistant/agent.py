@@ -595,7 +595,10 @@ class Conversation:
     def _guarded(self, reply: Reply, turn: _Turn) -> BaseMessage | None:
         """P12: a model-written reply that the store contradicts is replaced by the facts,
         here and in the memory the model sees next. Fixed-wording replies need no check."""
-        if turn.wrote or turn.final is None:
+        if turn.wrote:
+            self._guard_note(reply, turn)
+            return turn.final
+        if turn.final is None:
             return turn.final
         try:
             corrected = guard.check(reply.text, self.store, self.actor,
@@ -607,6 +610,21 @@ class Conversation:
         log.warning("model reply contradicted the store; replaced: %r", reply.text[:200])
         reply.text, reply.streamed, reply.corrected = corrected, False, True
         return AIMessage(corrected)
+
+    def _guard_note(self, reply: Reply, turn: _Turn) -> None:
+        """A note beside a write call is the model's own words: checked like any reply, and
+        dropped (the fixed-wording proposal stays) if the store contradicts it."""
+        note = _write_note(turn)
+        if not note:
+            return
+        try:
+            corrected = guard.check(note, self.store, self.actor,
+                                    [*self.history, *turn.kept], self.context.acting_for)
+        except DomainError:
+            corrected = None
+        if corrected is not None:
+            reply.text = reply.text.removeprefix(f"{note}\n")
+            reply.corrected = True
 
     def pick(
         self, order_id: str, item_ids: list[str], reason: str | None,
@@ -654,6 +672,8 @@ def _reply_from(turn: _Turn) -> Reply:
     if turn.wrote:
         result = turn.events[-1].result
         reply.text = render.write_result_text(result)
+        if note := _write_note(turn):
+            reply.text = f"{note}\n{reply.text}"
         if result.get("ok") and "proposal" in result:
             reply.proposal = result["proposal"]
         return reply
@@ -662,6 +682,12 @@ def _reply_from(turn: _Turn) -> Reply:
         reply.text, reply.error = MODEL_CONFUSED, "no_answer"
     reply.streamed = bool(turn.streamed) and turn.streamed.strip() == reply.text
     return reply
+
+
+def _write_note(turn: _Turn) -> str:
+    """What the model said beside its write call (e.g. which items it left out and why)."""
+    callers = [m for m in turn.kept if isinstance(m, AIMessage) and m.tool_calls]
+    return _text_of(callers[-1].content) if callers else ""
 
 
 def _stopped_reply(stop: TurnStopped) -> Reply:

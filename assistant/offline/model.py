@@ -89,7 +89,7 @@ class OfflineChatModel(BaseChatModel):
         step = plan(fold(messages, self._role(messages)))
         if isinstance(step, Call) and (not self.tool_names or step.name in self.tool_names):
             call_id = _call_id(messages, step)
-            return AIMessage(content="", tool_calls=[
+            return AIMessage(content=step.note, tool_calls=[
                 {"name": step.name, "args": step.args, "id": call_id, "type": "tool_call"}])
         text = step.text if isinstance(step, Say) else (
             "Sorry, I can't do that here. Nothing was changed.")

@@ -24,6 +24,7 @@ MAX_CALLS_PER_TURN = 3  # the agent allows 4 model calls; the last one must be a
 class Call:
     name: str
     args: dict[str, Any] = field(default_factory=dict)
+    note: str = ""  # said beside the call, shown above the proposal (e.g. what was left out)
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,10 @@ def _cancel(state: State, order: OrderFact, items: list[ItemFact], whole: bool) 
         return Say("\n".join(lines))
     mixed = len(cancellable) < len(items)
     ids = ["all"] if whole and mixed else [i.id for i in cancellable]
-    return Call("cancel_items", _write_args(g, order, ids))
+    # With "all" the core lists what it left out; for named items, say it ourselves.
+    notes = replies.alternatives([i for i in items if i.can != "cancel"], staff)[0] \
+        if mixed and not whole else []
+    return Call("cancel_items", _write_args(g, order, ids), note="\n".join(notes))
 
 
 def _seller(state: State, order: OrderFact, items: list[ItemFact], whole: bool) -> Step:

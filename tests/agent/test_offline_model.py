@@ -24,6 +24,7 @@ from store import services
 from store.db import Store, memory_store
 from store.domain.model import Actor
 from store.seed import load_world
+from tests import support
 from tests.support import business_snapshot, count, refunded, rows, status
 from tools.order_tools import tools_for
 
@@ -784,3 +785,16 @@ def test_asking_whether_a_seller_with_a_long_name_agreed_is_a_check() -> None:
     assert parse("so did Peak Gear Trading Company agree?").has(Act.CHECK)
     assert parse("did they decline?").has(Act.CHECK)
     assert not parse("did I do something wrong?").has(Act.CHECK)
+
+
+def test_named_items_that_cannot_all_be_cancelled_say_which_was_left_out_and_why() -> None:
+    store = memory_store(lambda: support.NOW)
+    load_world(store.uow(), support.standard_world())
+    chat = Conversation(Agent(OfflineChatModel(), "customer"), store, support.ANA)
+
+    reply = chat.send("please cancel the running shoes and the sports socks from order "
+                      "112-0000003, I ordered them by mistake")
+
+    assert reply.proposal is not None
+    assert [i["id"] for i in reply.proposal["items"]] == ["A6"]
+    assert "Running shoes" in reply.text and "processing" in reply.text

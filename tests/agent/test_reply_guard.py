@@ -87,3 +87,29 @@ def test_a_hedged_statement_is_not_a_claim() -> None:
     reply = chat.send("can I cancel the headphones in 112-0000001?")
 
     assert not reply.corrected and reply.text == text
+
+
+def test_a_note_beside_a_write_call_is_shown_above_the_proposal() -> None:
+    chat, _ = chat_with(calls(
+        tool_call("cancel_items", order_id="112-0000003", item_ids=["A6"],
+                  reason="ordered_by_mistake"),
+        text="Running shoes is processing, so I left it out.",
+    ))
+
+    reply = chat.send("cancel the shoes and socks in 112-0000003, ordered by mistake")
+
+    assert reply.proposal is not None and not reply.corrected
+    assert reply.text.startswith("Running shoes is processing, so I left it out.\n")
+
+
+def test_a_false_note_beside_a_write_call_is_dropped_and_the_proposal_stays() -> None:
+    chat, _ = chat_with(calls(
+        tool_call("cancel_items", order_id="112-0000003", item_ids=["A6"],
+                  reason="ordered_by_mistake"),
+        text="The Running shoes have been cancelled already.",
+    ))
+
+    reply = chat.send("cancel the shoes and socks in 112-0000003, ordered by mistake")
+
+    assert reply.corrected and reply.proposal is not None
+    assert "Running shoes" not in reply.text and "Sports socks" in reply.text
