@@ -302,7 +302,7 @@ def _carry_out(uow: UnitOfWork, p: Proposal, now: datetime) -> Outcome:
         else Decimal("0.00")
     email_to = None
     if ok:
-        email_to = _apply(uow, p, order, ok, refund, histories_after_shipment(order, ok), now)
+        email_to = _apply(uow, p, order, ok, refund, now)
     return Outcome(
         proposal_id=p.id, action=p.kind.value, order_id=p.order_id,
         done=tuple(i.id for i in ok), failed=tuple(failed), refund=refund, email_to=email_to,
@@ -310,13 +310,9 @@ def _carry_out(uow: UnitOfWork, p: Proposal, now: datetime) -> Outcome:
     )
 
 
-def histories_after_shipment(order: Order, items: list[Item]) -> dict[str, bool]:
-    return {i.id: i.status is ItemStatus.SHIPPED for i in items}
-
-
 def _apply(
     uow: UnitOfWork, p: Proposal, order: Order, ok: list[Item], refund: Decimal,
-    shipped: dict[str, bool], now: datetime,
+    now: datetime,
 ) -> str | None:
     ids = [i.id for i in ok]
     repo = uow.repo
@@ -331,8 +327,9 @@ def _apply(
         return order.customer_email
     if p.kind is ProposalKind.SELLER_REQUEST:
         assert p.reason is not None
-        repo.add_seller_requests(order.id, [(i, shipped[i]) for i in ids], p.reason,
-                                 p.reason_text, p.actor, p.id, now)
+        after_shipment = [(i.id, i.status is ItemStatus.SHIPPED) for i in ok]
+        repo.add_seller_requests(order.id, after_shipment, p.reason, p.reason_text, p.actor,
+                                 p.id, now)
         return None
     repo.add_refusals(order.id, ids, p.actor, p.id, now)
     return None

@@ -92,7 +92,7 @@ _PROPOSAL_AND_ITEMS_LOCKED = (
     .where(_proposals.c.id == bindparam("pid"))
     .with_for_update(of=[_proposals, _items])
 )
-_DISCARD = (
+_DISCARD_ALL = (
     update(_proposals)
     .where(
         _proposals.c.actor_email == bindparam("email"),
@@ -102,6 +102,8 @@ _DISCARD = (
     .values(status=ProposalStatus.DISCARDED.value, confirmed_at=bindparam("at"))
     .returning(_proposals.c.id)
 )
+# Proposing replaces the pending proposal of the same thread: built once, like the others.
+_DISCARD_IN_THREAD = _DISCARD_ALL.where(_proposals.c.thread_id == bindparam("tid"))
 _REQUEST = select(_requests).where(_requests.c.item_id == bindparam("iid"))
 _INSERT_PROPOSAL = insert(_proposals)
 _INSERT_CANCELLATION = insert(_table(CancellationRow))
@@ -274,12 +276,10 @@ class SqlRepository:
                                     "at": at})
 
     def discard_pending(self, actor: Actor, thread_id: str | None, at: datetime) -> list[str]:
-        query = _DISCARD
-        if thread_id is not None:
-            query = query.where(_proposals.c.thread_id == thread_id)
-        return list(
-            self._run(query, {"email": actor.email, "akind": actor.kind, "at": at}).scalars()
-        )
+        params: dict[str, Any] = {"email": actor.email, "akind": actor.kind, "at": at}
+        if thread_id is None:
+            return list(self._run(_DISCARD_ALL, params).scalars())
+        return list(self._run(_DISCARD_IN_THREAD, {**params, "tid": thread_id}).scalars())
 
     # --- effects --------------------------------------------------------------------------
     def add_cancellations(
