@@ -20,7 +20,7 @@ setup: $(STAMP)
 
 run: setup
 	$(PY) -m store seed --if-empty
-	$(VENV)/bin/chainlit run assistant/app.py --host 127.0.0.1 --port $(PORT) --headless
+	$(VENV)/bin/chainlit run assistant/ui/app.py --host 127.0.0.1 --port $(PORT) --headless
 
 # Debian's Chromium for the browser tests (no browser downloads work here).
 browser:

@@ -23,7 +23,8 @@ from store.db import database_url, open_store
 from store.domain.errors import DomainError
 
 if TYPE_CHECKING:
-    from assistant.agent import Conversation, Reply
+    from assistant.conversation import Conversation
+    from assistant.reply import Reply
 
 PROMPT = "you> "
 SPEAKER = "rescind> "
@@ -83,8 +84,8 @@ def _start(
                   f"at {_where()}. Load the demo world with: python -m store seed\n")
         return None
     # The agent's imports are heavy: only once the account is known to exist.
-    from assistant.agent import Conversation
-    from assistant.factory import get_agent
+    from assistant.agent.factory import get_agent
+    from assistant.conversation import Conversation
 
     try:
         config = ModelConfig.from_env(provider)

@@ -39,8 +39,10 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from assistant.agent import Agent, Conversation, Reply
-from assistant.prompt_budget import TOKEN_BUDGET, prefix_tokens
+from assistant.agent import Agent
+from assistant.agent.prompt_budget import TOKEN_BUDGET, prefix_tokens
+from assistant.conversation import Conversation
+from assistant.reply import Reply
 from store.db import Store, open_store
 from store.domain.model import Actor
 from store.seed import load_world

@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.providers import ModelConfig
+from assistant.models.providers import ModelConfig
 from evals.dialog import Dialog
 from evals.loader import load_suite
 from evals.report import write_reports

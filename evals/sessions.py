@@ -8,8 +8,9 @@ import importlib.util
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
-from assistant.agent import Agent, Conversation
-from assistant.providers import ModelConfig, make_model
+from assistant.agent import Agent
+from assistant.conversation import Conversation
+from assistant.models.providers import ModelConfig, make_model
 from store.db import Store
 from store.domain.model import Actor
 
@@ -68,8 +69,8 @@ class AgentSessions:
 
 def _build_agent(role: str, config: ModelConfig) -> Agent:
     # assistant/factory.py, where present, is how the app builds its agents; use the same path.
-    if importlib.util.find_spec("assistant.factory") is not None:
-        factory: Any = importlib.import_module("assistant.factory")
+    if importlib.util.find_spec("assistant.agent.factory") is not None:
+        factory: Any = importlib.import_module("assistant.agent.factory")
         built = factory.get_agent(role, config)
         if isinstance(built, Agent):
             return built

@@ -1,4 +1,4 @@
-"""The real app in a subprocess (`chainlit run assistant/app.py`) on a free port, with its own
+"""The real app in a subprocess (`chainlit run assistant/ui/app.py`) on a free port, with its own
 SQLite file seeded with the demo world: what the protocol and browser tests talk to.
 
 The model is the product's default, the offline dialogue engine, forced explicitly so a
@@ -85,7 +85,7 @@ def running_app(directory: Path, database_url: str | None = None,
                        PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", **env)
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(CHAINLIT), "run", str(ROOT / "assistant" / "app.py"), "--host", "127.0.0.1",
+            [str(CHAINLIT), "run", str(ROOT / "assistant" / "ui" / "app.py"), "--host", "127.0.0.1",
              "--port", str(port), "--headless"],
             cwd=root, env=environment, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,

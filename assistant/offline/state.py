@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from assistant.intent import is_plain_no, is_plain_yes
+from assistant.guard.consent import is_plain_no, is_plain_yes
 from assistant.offline import replies
 from assistant.offline.facts import (
     Action,

@@ -15,9 +15,10 @@ import chainlit as cl
 from chainlit.types import ThreadDict
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from assistant.agent import Conversation, Reply, ToolEvent
-from assistant.datalayer import thread_steps
+from assistant.conversation import Conversation
+from assistant.reply import Reply, ToolEvent
 from assistant.ui import accounts, runtime, views
+from assistant.ui.datalayer import thread_steps
 from assistant.ui.payloads import BadPayload, Click, Pick, parse_click, parse_pick
 from store import services
 from store.domain.errors import DomainError

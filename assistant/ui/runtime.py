@@ -9,8 +9,8 @@ import secrets
 from pathlib import Path
 
 from assistant.agent import Agent, Role
-from assistant.datalayer import ChatDataLayer
-from assistant.providers import DEFAULT_OPENAI_MODEL, ModelConfig, make_model
+from assistant.models.providers import DEFAULT_OPENAI_MODEL, ModelConfig, make_model
+from assistant.ui.datalayer import ChatDataLayer
 from store.db import DEFAULT_SQLITE, Store, open_store
 
 SECRET_FILE = DEFAULT_SQLITE.parent / ".chainlit_secret"
@@ -51,7 +51,7 @@ def model_config() -> ModelConfig:
 def agent_for(role: Role) -> Agent:
     """One compiled agent per role, shared by every conversation of this process."""
     try:  # the shared factory (model and limits from the environment), when present
-        factory = importlib.import_module("assistant.factory")
+        factory = importlib.import_module("assistant.agent.factory")
     except ImportError:
         return Agent(make_model(model_config()), role)
     agent: Agent = factory.get_agent(role)

@@ -12,7 +12,7 @@ from typing import Any
 
 import chainlit as cl
 
-from assistant.agent import Reply, ToolEvent
+from assistant.reply import Reply, ToolEvent
 from store.domain.model import Reason
 
 MAX_CARDS = 5  # a "recent orders" answer shows at most this many cards

@@ -14,8 +14,11 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.prebuilt import ToolNode
 
-from assistant import agent as agent_module
-from assistant.agent import Agent, CheckToolCalls, Conversation, Limits, RunTools, TurnBudget
+from assistant.agent import Agent
+from assistant.agent import loop as agent_module
+from assistant.agent.loop import CheckToolCalls, RunTools, TurnBudget
+from assistant.config import Limits
+from assistant.conversation import Conversation
 from store import services
 from store.db import Store
 from store.domain.errors import StoreUnavailable

@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from assistant import agent as agent_module
-from assistant.agent import Agent, Conversation, Limits
+from assistant import conversation as conv_module
+from assistant.agent import Agent
+from assistant.agent import loop as agent_module
+from assistant.config import Limits
+from assistant.conversation import Conversation
 from store import services
 from store.db import Store
 from store.domain.errors import StoreUnavailable
@@ -119,8 +122,8 @@ def test_keep_discards_the_proposal_and_writes_nothing(agent_shop: Store) -> Non
     proposal = conv.send("cancel the headphones, no longer needed").proposal
     assert proposal is not None
     reply = conv.send("no")
-    assert reply.text == agent_module.KEPT and conv.pending is None
-    assert conv.click("confirm", proposal["proposal_id"]).text == agent_module.STALE_BUTTON
+    assert reply.text == conv_module.KEPT and conv.pending is None
+    assert conv.click("confirm", proposal["proposal_id"]).text == conv_module.STALE_BUTTON
     assert writes(agent_shop) == NO_WRITES
 
 
@@ -131,7 +134,7 @@ def test_a_button_of_an_older_proposal_changes_nothing(agent_shop: Store) -> Non
     first = conv.send("cancel the headphones, no longer needed").proposal
     second = conv.send("actually the socks instead, ordered by mistake").proposal
     assert first is not None and second is not None
-    assert conv.click("confirm", first["proposal_id"]).text == agent_module.STALE_BUTTON
+    assert conv.click("confirm", first["proposal_id"]).text == conv_module.STALE_BUTTON
     assert writes(agent_shop) == NO_WRITES
 
 

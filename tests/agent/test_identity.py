@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage
 
-from assistant.agent import Agent, Conversation, Reply
+from assistant.agent import Agent
+from assistant.conversation import Conversation
+from assistant.reply import Reply
 from store import services
 from store.db import Store, memory_store
 from store.domain.model import Actor, ProposalKind, Reason

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.intent import is_plain_no, is_plain_yes
+from assistant.guard.consent import is_plain_no, is_plain_yes
 
 
 @pytest.mark.parametrize("text", ["yes", "Yes.", "yep", "ok", "okay, go ahead", "sure",

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from assistant.agent import Agent, Conversation
+from assistant.agent import Agent
+from assistant.conversation import Conversation
 from store.db import Store
 from tests.fakes.chat_models import ScriptedChatModel, calls, tool_call
 from tests.fakes.network import loopback_only  # noqa: F401

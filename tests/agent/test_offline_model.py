@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from assistant.agent import Agent, Conversation, Reply
+from assistant.agent import Agent
+from assistant.conversation import Conversation
 from assistant.offline import OfflineChatModel
 from assistant.offline.matching import match_titles, similar, stem, words
 from assistant.offline.nlu import Act, find_ids, find_reason, parse
+from assistant.reply import Reply
 from store import services
 from store.db import Store, memory_store
 from store.domain.model import Actor

@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
-from assistant import agent as agent_module
-from assistant.agent import Agent, Conversation, Limits
-from assistant.config import ModelConfig
-from assistant.openai_chat import RescindChatOpenAI
-from assistant.prompt_budget import tool_schemas
-from assistant.providers import make_model
+from assistant.agent import Agent
+from assistant.agent import loop as agent_module
+from assistant.agent.prompt_budget import tool_schemas
+from assistant.config import Limits, ModelConfig
+from assistant.conversation import Conversation
+from assistant.models.openai_chat import RescindChatOpenAI
+from assistant.models.providers import make_model
 from prompts import load_prompt
 from store.db import Store
 from store.domain.model import Actor

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.agent import Agent, Conversation
+from assistant.agent import Agent
+from assistant.conversation import Conversation
 from store.db import Store, memory_store
 from store.seed import load_world
 from tests.fakes.chat_models import ScriptedChatModel

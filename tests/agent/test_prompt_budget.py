@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from assistant.prompt_budget import (
+from assistant.agent.prompt_budget import (
     TOKEN_BUDGET,
     count_tokens,
     encoding,

@@ -7,11 +7,10 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from assistant import factory
-from assistant.agent import Agent
+from assistant.agent import Agent, factory
 from assistant.config import DEFAULT_OPENAI_MODEL, ConfigError, Limits, ModelConfig
-from assistant.openai_chat import RescindChatOpenAI
-from assistant.providers import make_model
+from assistant.models.openai_chat import RescindChatOpenAI
+from assistant.models.providers import make_model
 from tests.fakes.network import loopback_only  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("loopback_only")

@@ -19,7 +19,8 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import PrivateAttr
 from sqlalchemy import insert
 
-from assistant.agent import Agent, Conversation
+from assistant.agent import Agent
+from assistant.conversation import Conversation
 from evals.dialog import Dialog
 from evals.loader import load_text
 from evals.sessions import Click, Session, SessionFactory

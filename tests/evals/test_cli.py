@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.agent import Agent, Conversation
+from assistant.agent import Agent
+from assistant.conversation import Conversation
 from evals import cli, suite
 from evals.sessions import Session
 from store.db import Store

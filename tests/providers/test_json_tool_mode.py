@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.agent import Agent, Conversation
+from assistant.agent import Agent
 from assistant.config import ModelConfig
-from assistant.json_tools import JsonToolModel
-from assistant.providers import make_model
+from assistant.conversation import Conversation
+from assistant.models.json_tools import JsonToolModel
+from assistant.models.providers import make_model
 from store.db import Store, memory_store
 from store.seed import load_world
 from tests.fakes.openai_server import FakeOpenAI, say

@@ -21,7 +21,7 @@ from chainlit.session import WebsocketSession
 from chainlit.user import PersistedUser
 
 from assistant.agent import Agent
-from assistant.datalayer import ChatDataLayer
+from assistant.ui.datalayer import ChatDataLayer
 from store.db import Store
 from store.seed import load_world
 from tests.support import standard_world

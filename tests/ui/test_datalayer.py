@@ -17,7 +17,7 @@ from chainlit.types import Feedback, Pagination, ThreadFilter
 from chainlit.user import PersistedUser
 from sqlalchemy import inspect
 
-from assistant.datalayer import ChatDataLayer
+from assistant.ui.datalayer import ChatDataLayer
 from store.db import Store, open_store
 from tests.support import rows
 

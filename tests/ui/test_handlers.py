@@ -8,7 +8,7 @@ from typing import Any
 import chainlit as cl
 from starlette.datastructures import Headers
 
-import assistant.app as app_module
+import assistant.ui.app as app_module
 from assistant.ui import accounts, chat
 from store.domain.model import Actor
 from tests.support import ANA, BOB, SAM, count, refunded, rows, status

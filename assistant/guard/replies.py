@@ -16,7 +16,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, ToolMessage
 
-from assistant.claims import read_claims
+from assistant.guard.claims import read_claims
 from store import services
 from store.db import Store
 from store.domain.model import Actor

@@ -14,7 +14,7 @@ from typing import get_args
 
 from assistant.agent import Agent, Role
 from assistant.config import Limits, ModelConfig
-from assistant.providers import make_model
+from assistant.models.providers import make_model
 
 
 def get_agent(

@@ -57,7 +57,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, NotRequired, cast
@@ -75,7 +75,6 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
     AIMessage,
     BaseMessage,
-    HumanMessage,
     SystemMessage,
     ToolCall,
     ToolMessage,
@@ -84,18 +83,15 @@ from langchain_core.tools import BaseTool
 from langgraph.types import Command, StreamMode
 from pydantic import BaseModel, ValidationError
 
-from assistant import guard, render
+from assistant.agent.memory import raw_text, text_of
 from assistant.config import Limits
-from assistant.intent import is_plain_no, is_plain_yes
+from assistant.reply import ToolEvent
 from prompts import load_prompt
-from store import services
-from store.db import Store
-from store.domain.errors import DomainError, StoreUnavailable
-from store.domain.model import Actor, ProposalKind
+from store.domain.errors import StoreUnavailable
 from tools.context import ToolContext
 from tools.order_tools import WRITE_TOOLS, tools_for
 
-__all__ = ["Agent", "Conversation", "Limits", "Reply", "Role", "ToolEvent", "TurnStopped"]
+__all__ = ["Agent", "Limits", "Role", "TurnStopped"]
 
 log = logging.getLogger(__name__)
 Role = Literal["customer", "staff"]
@@ -118,38 +114,8 @@ TURN_LIMIT = (f"Sorry — that needed more steps than I may take for one message
 TOOL_FAILURE = (f"Sorry — something went wrong on our side. {_NOTHING_CHANGED} "
                 "Please try again in a moment.")
 STORE_FAILURE = StoreUnavailable().message
-STALE_BUTTON = "That button is no longer active; nothing was changed."
-KEPT = "All right, I haven't changed anything."
-EMPTY_INPUT = "Tell me what you'd like to do with your order."
-MAX_INPUT_CHARS = 4000
 _MAX_REPAIRS = 1  # corrective rounds per turn for malformed tool calls
 _NOT_RUN = "Not run, because an earlier call of this step failed."
-
-
-@dataclass
-class ToolEvent:
-    name: str
-    args: dict[str, Any]
-    result: dict[str, Any]
-
-
-@dataclass
-class Reply:
-    text: str
-    tool_events: list[ToolEvent] = field(default_factory=list)
-    proposal: dict[str, Any] | None = None  # pending: show Confirm / Keep for exactly this
-    outcome: dict[str, Any] | None = None  # what a confirmation did
-    orders: list[dict[str, Any]] = field(default_factory=list)  # order views, for cards
-    error: str | None = None
-    model_calls: int = 0
-    streamed: bool = False  # `text` already reached the user through on_token, word for word
-    corrected: bool = False  # the model's words contradicted the store and were replaced
-    model_time_s: float = 0.0  # spent waiting for the model (the rest is the agent's own)
-    elapsed_s: float = 0.0
-
-    @property
-    def tool_names(self) -> list[str]:
-        return [e.name for e in self.tool_events]
 
 
 class TurnStopped(Exception):
@@ -490,212 +456,12 @@ class _Turn:
             return  # tool results, and anything else a node emits
         if chunk.id != self._streaming:  # a new model call
             self._streaming, self.streamed = chunk.id, ""
-        if text := _raw_text(chunk.content):
+        if text := raw_text(chunk.content):
             if self.streamed_any and not self.streamed:
                 on_token("\n\n")  # keep a new model call's words apart from the last's
             self.streamed += text
             self.streamed_any = True
             on_token(text)
-
-
-class Conversation:
-    """One chat thread: its memory, its pending proposal, and the turn logic."""
-
-    def __init__(
-        self, agent: Agent, store: Store, actor: Actor, thread_id: str | None = None,
-        history: list[BaseMessage] | None = None,
-    ) -> None:
-        self.agent = agent
-        self.store = store
-        self.context = ToolContext(actor=actor, store=store,
-                                   thread_id=thread_id or uuid.uuid4().hex)
-        self.history: list[BaseMessage] = repair_history(history or [])
-        self.pending: dict[str, Any] | None = None  # the proposal on screen
-        self._yes_expected = False  # a typed "yes" counts only right after the proposal
-
-    @property
-    def actor(self) -> Actor:
-        return self.context.actor
-
-    @property
-    def thread_id(self) -> str:
-        return self.context.thread_id
-
-    # --- user input ---------------------------------------------------------------------
-    def send(self, text: str, on_token: TokenSink | None = None) -> Reply:
-        started = time.perf_counter()
-        text = (text or "").strip()[:MAX_INPUT_CHARS]
-        yes_expected, self._yes_expected = self._yes_expected, False
-        if self.pending is not None and yes_expected and is_plain_yes(text):
-            reply = self._remember(text, self._confirm(self.pending["proposal_id"], None))
-        elif self.pending is not None and is_plain_no(text):
-            reply = self._remember(text, self._keep())
-        elif not text:
-            reply = Reply(EMPTY_INPUT)
-        else:
-            reply = self._run_model(text, on_token)
-        reply.elapsed_s = time.perf_counter() - started
-        return reply
-
-    def click(
-        self, action: Literal["confirm", "keep"], proposal_id: str | None = None,
-        fingerprint: str | None = None,
-    ) -> Reply:
-        """A button press. Only the latest open proposal is live; anything else is stale."""
-        self._yes_expected = False
-        if self.pending is None or (proposal_id and proposal_id != self.pending["proposal_id"]):
-            return Reply(STALE_BUTTON)
-        if action == "keep":
-            return self._remember("[Keep]", self._keep())
-        return self._remember("[Confirm]", self._confirm(self.pending["proposal_id"],
-                                                         fingerprint))
-
-    # --- the confirmation step (no model) -------------------------------------------------
-    def _confirm(self, proposal_id: str, fingerprint: str | None) -> Reply:
-        self.pending = None
-        try:
-            outcome = services.confirm(self.store.uow(), self.actor, proposal_id, fingerprint)
-        except DomainError as e:
-            return Reply(e.message, error=e.code)
-        data = outcome.as_dict()
-        return Reply(render.outcome_text(data), outcome=data)
-
-    def _keep(self) -> Reply:
-        self.pending = None
-        try:
-            services.discard(self.store.uow(), self.actor, self.thread_id)
-        except DomainError as e:
-            return Reply(e.message, error=e.code)
-        return Reply(KEPT)
-
-    # --- the model turn --------------------------------------------------------------------
-    def _run_model(self, text: str, on_token: TokenSink | None) -> Reply:
-        question = HumanMessage(text)
-        # Cheap at this size, and `history` is public: whatever was put there, the request
-        # stays valid.
-        self.history = repair_history(self.history)
-        try:
-            turn = self.agent.run_turn([*self.history, question], self.context, on_token)
-        except TurnStopped as stop:
-            return self._remember(text, _stopped_reply(stop))
-        except Exception as e:  # a bug of ours must still leave the user a clear answer
-            log.exception("turn failed")
-            return self._remember(text, Reply(TOOL_FAILURE, error=type(e).__name__))
-        reply = _reply_from(turn)
-        if reply.error is not None:
-            return self._remember(text, reply)
-        final = self._guarded(reply, turn)
-        self._keep_in_memory([question, *(final if m is turn.final and final is not None
-                                          else _lean(m) for m in turn.kept)])
-        if reply.proposal is not None:
-            self.pending = reply.proposal
-            self._yes_expected = True
-        return reply
-
-    def _guarded(self, reply: Reply, turn: _Turn) -> BaseMessage | None:
-        """P12: a model-written reply that the store contradicts is replaced by the facts,
-        here and in the memory the model sees next. Fixed-wording replies need no check."""
-        if turn.wrote:
-            self._guard_note(reply, turn)
-            return turn.final
-        if turn.final is None:
-            return turn.final
-        try:
-            corrected = guard.check(reply.text, self.store, self.actor,
-                                    [*self.history, *turn.kept], self.context.acting_for)
-        except DomainError:
-            return turn.final  # the store is down: the turn's tools said so already
-        if corrected is None:
-            return turn.final
-        log.warning("model reply contradicted the store; replaced: %r", reply.text[:200])
-        reply.text, reply.streamed, reply.corrected = corrected, False, True
-        return AIMessage(corrected)
-
-    def _guard_note(self, reply: Reply, turn: _Turn) -> None:
-        """A note beside a write call is the model's own words: checked like any reply, and
-        dropped (the fixed-wording proposal stays) if the store contradicts it."""
-        note = _write_note(turn)
-        if not note:
-            return
-        try:
-            corrected = guard.check(note, self.store, self.actor,
-                                    [*self.history, *turn.kept], self.context.acting_for)
-        except DomainError:
-            corrected = None
-        if corrected is not None:
-            reply.text = reply.text.removeprefix(f"{note}\n")
-            reply.corrected = True
-
-    def pick(
-        self, order_id: str, item_ids: list[str], reason: str | None,
-        reason_text: str | None = None,
-    ) -> Reply:
-        """Items ticked on an order card: the same proposal a write tool makes, without the
-        model, and a typed "yes" right after it confirms it just the same (P7)."""
-        self._yes_expected = False
-        try:
-            result = services.propose(
-                self.store.uow(), self.actor, ProposalKind.CANCEL, order_id, item_ids,
-                reason, reason_text, thread_id=self.thread_id,
-            ).as_dict()
-        except DomainError as e:
-            reply = Reply(render.error_text(e.as_dict()), error=e.code)
-        else:
-            reply = Reply(render.write_result_text(result), proposal=result.get("proposal"))
-        if reply.proposal is not None:
-            self.pending = reply.proposal  # the core replaced any earlier pending proposal
-            self._yes_expected = True
-        # The model sees the pick like any other turn, so "why?" afterwards makes sense.
-        why = f", reason {reason}" if reason else ""
-        return self._remember(
-            f"[Picked items {', '.join(item_ids)} of order {order_id}{why} on the order card]",
-            reply,
-        )
-
-    def _remember(self, text: str, reply: Reply) -> Reply:
-        self._keep_in_memory([HumanMessage(text), AIMessage(reply.text)])
-        return reply
-
-    def _keep_in_memory(self, messages: list[BaseMessage]) -> None:
-        limits = self.agent.limits
-        self.history = trim_history([*self.history, *messages], limits.history_turns,
-                                    limits.history_chars)
-
-
-# --- replies ----------------------------------------------------------------------------------
-def _reply_from(turn: _Turn) -> Reply:
-    reply = Reply("", tool_events=turn.events, model_calls=turn.model_calls,
-                  model_time_s=turn.model_time_s)
-    for e in turn.events:
-        if e.name == "lookup_order" and e.result.get("ok"):
-            reply.orders.extend(e.result.get("orders") or [e.result])
-    if turn.wrote:
-        result = turn.events[-1].result
-        reply.text = render.write_result_text(result)
-        if note := _write_note(turn):
-            reply.text = f"{note}\n{reply.text}"
-        if result.get("ok") and "proposal" in result:
-            reply.proposal = result["proposal"]
-        return reply
-    reply.text = _text_of(turn.final.content) if turn.final is not None else ""
-    if not reply.text:
-        reply.text, reply.error = MODEL_CONFUSED, "no_answer"
-    reply.streamed = bool(turn.streamed) and turn.streamed.strip() == reply.text
-    return reply
-
-
-def _write_note(turn: _Turn) -> str:
-    """What the model said beside its write call (e.g. which items it left out and why)."""
-    callers = [m for m in turn.kept if isinstance(m, AIMessage) and m.tool_calls]
-    return _text_of(callers[-1].content) if callers else ""
-
-
-def _stopped_reply(stop: TurnStopped) -> Reply:
-    turn = stop.turn
-    if turn is None:
-        return Reply(stop.message, error=stop.code)
-    return Reply(stop.message, tool_events=turn.events, error=stop.code,
-                 model_calls=turn.model_calls, model_time_s=turn.model_time_s)
 
 
 def _model_failure(e: Exception) -> TurnStopped:
@@ -719,75 +485,6 @@ def _model_failure(e: Exception) -> TurnStopped:
     log.warning("model call failed (%s): %s", code, e)
     log.debug("model call failure", exc_info=True)
     return TurnStopped(code, message)
-
-
-# --- memory -----------------------------------------------------------------------------------
-def repair_history(messages: Iterable[BaseMessage]) -> list[BaseMessage]:
-    """The memory made valid for any chat API.
-
-    Every tool call keeps only if its result follows it (a turn stopped by a limit, or a
-    history from elsewhere, may lack them), results without their call go, system messages
-    go (the system prompt is the agent's own fixed prefix), and empty assistant messages go.
-    """
-    source = list(messages)
-    out: list[BaseMessage] = []
-    i = 0
-    while i < len(source):
-        message = source[i]
-        i += 1
-        if isinstance(message, AIMessage):
-            results: list[ToolMessage] = []
-            while i < len(source) and isinstance(source[i], ToolMessage):
-                results.append(source[i])  # type: ignore[arg-type]
-                i += 1
-            out.extend(_answered(message, results))
-        elif isinstance(message, HumanMessage):
-            out.append(message)
-    return out
-
-
-def _answered(message: AIMessage, results: list[ToolMessage]) -> list[BaseMessage]:
-    by_id = {r.tool_call_id: r for r in results}
-    calls = [c for c in message.tool_calls if c["id"] in by_id]
-    text = _text_of(message.content)
-    if not calls and not text:
-        return []
-    if len(calls) != len(message.tool_calls) or message.invalid_tool_calls:
-        message = AIMessage(text, tool_calls=calls)
-    return [message, *(by_id[c["id"] or ""] for c in calls)]
-
-
-def trim_history(messages: list[BaseMessage], turns: int, chars: int) -> list[BaseMessage]:
-    """The last `turns` turns (a turn starts at a user message) within `chars` characters.
-
-    Cutting only at a user message keeps each tool call with its result.
-    """
-    starts = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
-    starts = starts[-turns:] if turns else []
-    if not starts:
-        return []
-    sizes = [_size(m) for m in messages]
-    total = sum(sizes[starts[0]:])
-    while len(starts) > 1 and total > chars:
-        total -= sum(sizes[starts[0]:starts[1]])
-        starts.pop(0)
-    if total > chars:  # even the latest turn alone is too big: forget everything
-        return []
-    return messages[starts[0]:]
-
-
-def _size(message: BaseMessage) -> int:
-    size = len(message.content) if isinstance(message.content, str) else len(str(message.content))
-    if isinstance(message, AIMessage) and message.tool_calls:
-        size += sum(len(json.dumps(c["args"])) + len(c["name"]) for c in message.tool_calls)
-    return size
-
-
-def _lean(message: BaseMessage) -> BaseMessage:
-    """What memory needs of a model's message: its words and calls, not provider metadata."""
-    if isinstance(message, AIMessage):
-        return AIMessage(_text_of(message.content), tool_calls=message.tool_calls)
-    return message
 
 
 # --- small helpers ----------------------------------------------------------------------------
@@ -818,7 +515,7 @@ def _one_write_at_most(ai: AIMessage) -> AIMessage:
     writes = [c for c in ai.tool_calls if c["name"] in WRITE_TOOLS]
     if not writes or len(ai.tool_calls) == 1:
         return ai
-    return ai.model_copy(update={"content": _text_of(ai.content), "tool_calls": writes[:1]})
+    return ai.model_copy(update={"content": text_of(ai.content), "tool_calls": writes[:1]})
 
 
 def _with_call_ids(ai: AIMessage) -> AIMessage:
@@ -871,11 +568,3 @@ def _parse(content: Any) -> dict[str, Any]:
                                                 "message": TOOL_FAILURE}
 
 
-def _raw_text(content: str | list[str | dict[str, Any]]) -> str:
-    if isinstance(content, str):
-        return content
-    return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
-
-
-def _text_of(content: str | list[str | dict[str, Any]]) -> str:
-    return _raw_text(content).strip()

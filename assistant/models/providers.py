@@ -22,7 +22,7 @@ from langchain_core.language_models import BaseChatModel
 from assistant.config import DEFAULT_OPENAI_MODEL, ConfigError, ModelConfig, Provider
 
 if TYPE_CHECKING:
-    from assistant.openai_chat import RescindChatOpenAI
+    from assistant.models.openai_chat import RescindChatOpenAI
 
 __all__ = ["DEFAULT_OPENAI_MODEL", "ConfigError", "ModelConfig", "Provider", "make_model"]
 
@@ -36,14 +36,14 @@ def make_model(config: ModelConfig) -> BaseChatModel:
         return model
     chat = _chat_openai(config)
     if os.environ.get("RESCIND_TOOL_MODE", "native").strip().lower() == "json":
-        from assistant.json_tools import JsonToolModel
+        from assistant.models.json_tools import JsonToolModel
 
         return JsonToolModel(inner=chat)
     return chat
 
 
 def _chat_openai(config: ModelConfig) -> RescindChatOpenAI:
-    from assistant.openai_chat import RescindChatOpenAI  # only LLM providers pay its import
+    from assistant.models.openai_chat import RescindChatOpenAI  # only LLM providers pay its import
 
     extra: dict[str, Any] = {}
     if (effort := config.effective_reasoning_effort) is not None:

@@ -13,8 +13,8 @@ import chainlit as cl
 from chainlit.types import ThreadDict
 from starlette.datastructures import Headers
 
-from assistant.datalayer import ChatDataLayer
 from assistant.ui import accounts, chat, runtime
+from assistant.ui.datalayer import ChatDataLayer
 
 runtime.ensure_auth_secret()  # before Chainlit checks for it, right after loading this module
 

@@ -1,0 +1,1 @@
+"""Chat model clients, chosen from the settings: offline, OpenAI, OpenAI-compatible."""
