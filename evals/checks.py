@@ -69,11 +69,15 @@ def _proposal(
     if e.proposal is None:
         return None
     # The store is the truth about what can still be confirmed, not the reply's wording.
-    pending = after.pending_items(dialog.role, dialog.actor)
-    if pending == set(e.proposal):
+    proposals = after.pending(dialog.role, dialog.actor)
+    pending = {i for p in proposals for i in p.item_ids}
+    kinds = sorted({p.kind for p in proposals})
+    if pending == set(e.proposal) and (e.proposal_kind is None or kinds == [e.proposal_kind]):
         return None
-    want = f"pending for {_list(sorted(e.proposal))}" if e.proposal else "none pending"
-    seen = f"pending for {_list(sorted(pending))}" if pending else "none pending"
+    kind = f"{e.proposal_kind} " if e.proposal_kind else ""
+    want = f"{kind}pending for {_list(sorted(e.proposal))}" if e.proposal else "none pending"
+    seen = (f"{'/'.join(kinds)} pending for {_list(sorted(pending))}" if pending
+            else "none pending")
     return want, seen
 
 

@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 Role = Literal["customer", "staff"]
 TurnKind = Literal["user", "click", "event"]
-EventName = Literal["ship", "deliver", "process", "seller_approves", "seller_denies"]
+EventName = Literal["ship", "deliver", "process", "seller_approves", "seller_denies",
+                    "returned"]
 Pair = tuple[str, str]  # (order id, item id)
 
 
@@ -26,6 +27,7 @@ class Expect:
     says_any: tuple[str, ...] | None = None
     not_says: tuple[str, ...] | None = None
     proposal: tuple[str, ...] | None = None
+    proposal_kind: str | None = None  # cancel | seller_request | refusal, when given
     writes_none: bool = False
     handoff: bool = False
 

@@ -140,6 +140,7 @@ def _expect(doc: Marked, path: KeyPath) -> Expect:
         says_any=_strings(raw, "says_any"), not_says=_strings(raw, "not_says"),
         proposal=None if proposal is None else
         () if proposal == "none" else tuple(proposal["items"]),
+        proposal_kind=proposal.get("kind") if isinstance(proposal, dict) else None,
         writes_none=raw.get("writes") == "none", handoff=raw.get("handoff") is True,
     )
 

@@ -84,7 +84,7 @@ def _message(error: ValidationError, path: Path) -> str:
         return f"{name}: {_shown(inst)} is not a rule id (P1 to P14)"
     if error.validator in ("minProperties", "maxProperties") and "event" in path:
         return (f"{name} names exactly one of ship, deliver, process, seller_approves, "
-                "seller_denies")
+                "seller_denies, returned")
     if error.validator == "minItems":
         return f"{name} must not be empty"
     if error.validator == "minimum":

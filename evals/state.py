@@ -120,10 +120,13 @@ class StoreState:
         return {r["customer_email"] for r in self.raw["caller_verifications"]
                 if r["staff_email"] == staff_email}
 
-    def pending_items(self, actor_kind: str, actor_email: str) -> set[str]:
-        return {i for p in self.proposals.values()
+    def pending(self, actor_kind: str, actor_email: str) -> list[ProposalState]:
+        return [p for p in self.proposals.values()
                 if p.status == "pending" and p.actor_kind == actor_kind
-                and p.actor_email == actor_email for i in p.item_ids}
+                and p.actor_email == actor_email]
+
+    def pending_items(self, actor_kind: str, actor_email: str) -> set[str]:
+        return {i for p in self.pending(actor_kind, actor_email) for i in p.item_ids}
 
 
 def snapshot(engine: Engine) -> StoreState:

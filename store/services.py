@@ -37,7 +37,7 @@ from store.views import OrderView, Outcome, ProposalView, ProposeResult, fingerp
 PROPOSAL_TTL = timedelta(minutes=15)
 VERIFICATION_TTL = timedelta(hours=2)
 ALL = "all"
-EventKind = Literal["process", "ship", "deliver", "seller_approves", "seller_denies"]
+EventKind = Literal["process", "ship", "deliver", "seller_approves", "seller_denies", "returned"]
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -442,6 +442,8 @@ def apply_event(uow: UnitOfWork, kind: EventKind, item_id: str) -> EventResult:
             result = _move(uow, item, kind)
         elif kind in ("seller_approves", "seller_denies"):
             result = _seller_answers(uow, item, approve=kind == "seller_approves")
+        elif kind == "returned":
+            result = _returned(uow, item)
         else:
             raise errors.InvalidEvent(f"Unknown event {kind!r}.")
         uow.repo.audit(uow.now(), SYSTEM, f"event_{kind}",
@@ -484,6 +486,33 @@ def _seller_answers(uow: UnitOfWork, item: Item, *, approve: bool) -> EventResul
     uow.repo.add_refund(order.id, fresh.amount, [item.id], f"seller:{item.id}", now)
     _email_cancellation(uow, order, [fresh], fresh.amount, now)
     return EventResult(True, f"The seller approved; {item.id} is cancelled and refunded.")
+
+
+def _returned(uow: UnitOfWork, item: Item) -> EventResult:
+    """P10: a parcel the customer refused is back at the returns center. Only a flagged
+    refusal is refunded this way, once (P9): the item's sale is undone, so it is cancelled,
+    refunded and the customer e-mailed, as for any cancellation (P8)."""
+    order = uow.repo.order(item.order_id, lock=True)
+    assert order is not None
+    fresh = order.item(item.id)
+    history = uow.repo.histories(order.id).get(item.id)
+    if fresh is None or history is None or not history.refusal_flagged:
+        return EventResult(False, f"{item.id} was never flagged for refusal; a return of it "
+                                  "is not refunded this way.")
+    if fresh.status is ItemStatus.CANCELLED:
+        return EventResult(False, f"{item.id} is already back and refunded.")
+    if fresh.status is not ItemStatus.SHIPPED:
+        return EventResult(False, f"{item.id} is {fresh.status.value}; only a shipped parcel "
+                                  "can come back refused.")
+    now = uow.now()
+    uow.repo.set_item_status([item.id], ItemStatus.CANCELLED)
+    uow.repo.add_cancellations(order.id, [item.id], Reason.OTHER,
+                               "refused at the door and returned", SYSTEM,
+                               order.customer_email, Channel.RETURNS.value, None, now)
+    uow.repo.add_refund(order.id, fresh.amount, [item.id], f"return:{item.id}", now)
+    _email_cancellation(uow, order, [fresh], fresh.amount, now)
+    return EventResult(True, f"{item.id} is back at the returns center; refunded "
+                             f"{fresh.amount}.")
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -69,6 +69,7 @@ class Channel(StrEnum):
     PHONE = "phone"  # staff acting for a verified caller (P2)
     STAFF = "staff"  # staff or the back office acting on its own account
     SELLER = "seller"  # a third-party seller approved a request (P5)
+    RETURNS = "returns"  # a refused parcel came back to the returns center (P10)
 
 
 class ProposalKind(StrEnum):
