@@ -1,1 +1,1 @@
-"""Scripted-dialog evals (../shared/dialog-format.md): loader, runner, checks, monitors, reports."""
+"""Scripted-dialog evals (docs/dialog-format.md): loader, runner, checks, monitors, reports."""

@@ -1,4 +1,4 @@
-"""The contract's JSON Schema (a copy of ../shared/dialog.schema.json shipped as package data),
+"""The contract's JSON Schema (docs/dialog-format.md), shipped once as package data,
 with its errors turned into one clear message per problem at the line it is on."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The cancellation policy (../shared/policy.md) as pure functions with an injected clock.
+"""The cancellation policy (docs/policy.md) as pure functions with an injected clock.
 
 `decide` answers, for one item, what can be done about it and why, with rule ids. Services
 call it when they show an order, when they build a proposal, and again inside the write

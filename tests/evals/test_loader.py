@@ -58,12 +58,6 @@ def test_a_valid_dialog_loads_into_typed_turns_and_final() -> None:
     assert d.final is not None and str(d.final.refunds) == "{'112-0000001': Decimal('59.99')}"
 
 
-def test_the_example_in_the_contract_loads_unchanged() -> None:
-    text = Path("/work/shared/dialog-format.md").read_text(encoding="utf-8")
-    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
-    assert load_text(example, "example.yaml").id == "partial-cancel-headphones"
-
-
 def test_an_unknown_key_names_the_file_the_key_and_its_line() -> None:
     p = only(GOOD.replace("      proposal: {items: [A1]}", "      proposals: {items: [A1]}"))
     assert (p.file, p.line) == ("d.yaml", 20)
