@@ -84,20 +84,20 @@ def _start(
                   f"at {_where()}. Load the demo world with: python -m store seed\n")
         return None
     # The agent's imports are heavy: only once the account is known to exist.
-    from assistant.agent.factory import get_agent
-    from assistant.conversation import Conversation
+    from assistant.conversation import Conversation, StoredThreads
+    from assistant.conversation.factory import engine_for
 
     try:
         config = ModelConfig.from_env(provider)
         if model:
             config = replace(config, model=model)
-        agent = get_agent(actor.kind, config)
+        engine = engine_for(actor.kind, config)
     except (ConfigError, ImportError) as e:
         err.write(f"error: cannot start the model: {e}\n")
         return None
     out.write(f"Rescind: signed in as {actor.email} ({actor.kind}); model "
               f"{config.provider}/{config.model_name}. /help for help, /quit to leave.\n")
-    return Conversation(agent, store, actor)
+    return Conversation(engine, store, actor, threads=StoredThreads(store))
 
 
 def _answer(conversation: Conversation, text: str, stream: bool, out: TextIO) -> Reply:

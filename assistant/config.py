@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 Provider = Literal["offline", "openai", "openai-compatible"]
+Mode = Literal["agent", "guided"]
+MODES: tuple[str, ...] = ("agent", "guided")
 PROVIDERS: tuple[str, ...] = get_args(Provider)
 DEFAULT_OPENAI_MODEL = "gpt-5.4-mini"
 REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high")
@@ -86,6 +88,8 @@ class ModelConfig:
     max_retries: int = 2
     temperature: float = 0.0
     reasoning_effort: str | None = None
+    mode: Mode = "agent"  # LLM providers: the tool-calling agent, or guided understanding
+    max_tokens: int | None = None  # per request; small local models can run away without it
 
     @classmethod
     def from_env(
@@ -97,8 +101,13 @@ class ModelConfig:
         if effort is not None and effort not in REASONING_EFFORTS:
             raise ConfigError(f"RESCIND_REASONING_EFFORT must be one of "
                               f"{', '.join(REASONING_EFFORTS)}, got {effort!r}")
+        mode = env.get("RESCIND_MODE", "").strip().lower() or "agent"
+        if mode not in MODES:
+            raise ConfigError(f"RESCIND_MODE must be one of {', '.join(MODES)}, got {mode!r}")
+        max_tokens = env.get("RESCIND_MAX_TOKENS", "").strip()
         config = cls(
-            provider=chosen,
+            provider=chosen, mode=mode,  # type: ignore[arg-type]
+            max_tokens=_count(env, "RESCIND_MAX_TOKENS", 0, low=1) if max_tokens else None,
             model=env.get("RESCIND_MODEL", "").strip() or None,
             base_url=env.get("OPENAI_BASE_URL", "").strip() or None,
             api_key=env.get("OPENAI_API_KEY", "").strip() or None,

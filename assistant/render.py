@@ -1,7 +1,9 @@
-"""Deterministic wording for what the core decided: proposals, confirmations, refusals.
+"""Fixed wording for what the core decided: proposals, confirmations, refusals.
 
-These texts never come from a model: amounts, items and outcomes are exactly the tool's
-(P12), and the same facts always read the same way.
+These texts never come from a model: amounts, items and outcomes are exactly the core's
+(P12), and the same facts always read the same way. A proposal says what would happen *if*
+the user confirms, and what stays; an outcome says what happened. Customers see titles and
+plain words; staff also see item ids.
 """
 
 from __future__ import annotations
@@ -13,41 +15,61 @@ from store.domain.model import Reason
 REASON_LIST = ", ".join(r.label.lower() for r in Reason)
 _ACTION = {
     "cancel": "cancel",
-    "seller_request": "send a cancellation request to the seller for",
-    "refusal": "tell the returns center you will refuse the delivery of",
+    "seller_request": "send the seller a cancellation request for",
+    "refusal": "tell the returns center that {who} will refuse the delivery of",
 }
+CONFIRM_HINT = "Press Confirm to go ahead, or Keep to leave everything as it is."
 
 
-def proposal_text(proposal: dict[str, Any]) -> str:
-    lines = [f"- {i['title']} ×{i['qty']} ({i['amount']})" for i in proposal["items"]]
+def money(amount: Any) -> str:
+    return str(amount)
+
+
+def _name(item: dict[str, Any], staff: bool) -> str:
+    return f"{item['id']} {item['title']}" if staff else str(item["title"])
+
+
+def proposal_text(proposal: dict[str, Any], *, staff: bool = False) -> str:
+    who = "the caller" if staff else "you"
     action = proposal["action"]
-    head = f"I can {_ACTION[action]} these items of order {proposal['order_id']}:"
+    verb = _ACTION[action].format(who=who)
+    lines = [f"I can {verb} these items of order {proposal['order_id']}:"]
+    lines += [f"- {_name(i, staff)} ×{i['qty']} ({money(i['amount'])})"
+              for i in proposal["items"]]
+    kept = proposal.get("kept") or []
+    if kept:
+        lines.append("Stays in the order: " + ", ".join(_name(i, staff) for i in kept) + ".")
+    refund = money(proposal["refund"])
     if action == "cancel":
-        tail = f"Refund: {proposal['refund']} to your original payment method."
+        lines.append(f"If {who} confirm{'s' if staff else ''}, {refund} goes back to the original "
+                     "payment method and a confirmation e-mail follows.")
     elif action == "seller_request":
-        tail = (f"The seller decides whether to approve it; if they do, you get "
-                f"{proposal['refund']} back. I can't promise the outcome.")
+        lines.append(f"The seller decides whether to approve it; if they do, {refund} is "
+                     "refunded. I can't promise the outcome.")
     else:
-        tail = (f"Refuse the package at the door; once it is back you are refunded "
-                f"{proposal['refund']}.")
+        lines.append(f"Refuse the package at the door; once it is back at the returns center, "
+                     f"{refund} is refunded.")
     reason = proposal.get("reason")
-    why = f"Reason: {Reason(reason).label.lower()}." if reason else ""
-    return "\n".join([head, *lines, tail, why, "Shall I go ahead? (Confirm / Keep)"]).replace(
-        "\n\n", "\n"
-    )
+    if reason:
+        text = proposal.get("reason_text")
+        label = Reason(reason).label.lower()
+        lines.append(f"Reason: {label}" + (f" ({text})." if text else "."))
+    lines.append(CONFIRM_HINT)
+    return "\n".join(lines)
 
 
-def write_result_text(result: dict[str, Any]) -> str:
+def write_result_text(result: dict[str, Any], *, staff: bool = False) -> str:
     """What to say for a write tool's result: a proposal, already done, or why not."""
     if not result.get("ok", False):
         return error_text(result)
     parts: list[str] = []
     for done in result.get("already_done", []):
-        parts.append(f"Already done for {done['id']}: {done['why']}")
+        title = done.get("title") or done.get("id")
+        parts.append(f"Already done — {title}: {done['why']}")
     if "proposal" in result:
         for item in result.get("not_included", []):
             parts.append(f"Not included — {item['title']}: {item['why']}")
-        parts.append(proposal_text(result["proposal"]))
+        parts.append(proposal_text(result["proposal"], staff=staff))
     elif not parts:
         parts.append("Nothing needs to be done.")
     return "\n".join(parts)
@@ -61,7 +83,7 @@ def error_text(result: dict[str, Any]) -> str:
     return message
 
 
-def outcome_text(outcome: dict[str, Any]) -> str:
+def outcome_text(outcome: dict[str, Any], *, staff: bool = False) -> str:
     titles = outcome.get("titles", {})
     names = ", ".join(titles.get(i, i) for i in outcome["done"])
     action = outcome["action"]
@@ -72,8 +94,8 @@ def outcome_text(outcome: dict[str, Any]) -> str:
         if action == "cancel":
             lines.append(
                 f"Cancelled: {names} (order {outcome['order_id']}). Refund of "
-                f"{outcome['refund']} to your original payment method. A confirmation e-mail "
-                f"was sent to {outcome['email_to']}."
+                f"{money(outcome['refund'])} to the original payment method. A confirmation "
+                f"e-mail was sent to {outcome['email_to']}."
             )
         elif action == "seller_request":
             lines.append(
@@ -82,9 +104,18 @@ def outcome_text(outcome: dict[str, Any]) -> str:
             )
         else:
             lines.append(
-                f"Refusal flagged for: {names}. Refuse the package at the door; the returns "
-                "center will refund you once it is back."
+                f"Refusal recorded for: {names}. Refuse the package at the door; the returns "
+                "center refunds it once it is back."
             )
     for f in outcome.get("failed", []):
         lines.append(f"Not done — {f['title']} is now {f['status']}: {f['why']}")
     return "\n".join(lines)
+
+
+def pending_reminder(proposal: dict[str, Any], *, staff: bool = False) -> str:
+    """Said after any reply while a proposal waits, so a typed yes always knows its object."""
+    names = ", ".join(_name(i, staff) for i in proposal.get("items", []))
+    what = {"cancel": "cancelling", "seller_request": "the seller request for",
+            "refusal": "the refusal of"}.get(str(proposal.get("action")), "the change to")
+    return (f"Still waiting for your answer: {what} {names} (order {proposal.get('order_id')}). "
+            "Press Confirm, or type yes; Keep leaves everything as it is.")

@@ -27,6 +27,8 @@ class Reply:
     corrected: bool = False  # the model's words contradicted the store and were replaced
     model_time_s: float = 0.0  # spent waiting for the model (the rest is the agent's own)
     elapsed_s: float = 0.0
+    discard: bool = False  # the user withdrew the pending proposal in words of their own
+    asks: bool = False  # the reply asks a yes/no question of its own (a model's prose)
 
     @property
     def tool_names(self) -> list[str]:

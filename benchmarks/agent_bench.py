@@ -7,7 +7,7 @@ through the core, SQLite, rendering. It is measured twice on a migrated SQLite f
 
 - with an instant model that replays a fixed script (a tool-calling LLM's answers), so the
   turns have the shape of an OpenAI model's; its own time (inside `_generate`) is subtracted;
-- with the offline model (when present), subtracting the time spent inside the model.
+- with the offline engine (the dialogue manager: no model, so all of its time counts).
 
 Each simulated customer has their own orders, so every dialog does real work (nothing is
 "already cancelled"). With --stream, every turn has a token sink, as in the terminal chat:
@@ -19,7 +19,6 @@ Not a test: it prints.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import platform
 import statistics
@@ -27,7 +26,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
@@ -41,7 +40,9 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 
 from assistant.agent import Agent
 from assistant.agent.prompt_budget import TOKEN_BUDGET, prefix_tokens
-from assistant.conversation import Conversation
+from assistant.config import ModelConfig
+from assistant.conversation import Conversation, StoredThreads
+from assistant.conversation.factory import engine_for
 from assistant.reply import Reply
 from store.db import Store, open_store
 from store.domain.model import Actor
@@ -182,54 +183,24 @@ def run_scripted(store: Store, customers: range, results: Results | None,
                 results.model_calls[flow].append(model.calls)
 
 
-def timed_offline_model() -> tuple[BaseChatModel, Callable[[], float]] | None:
-    """The offline model with a stopwatch around its own work, or None if it is absent."""
-    if importlib.util.find_spec("assistant.offline") is None:
-        return None
-    from assistant.offline import OfflineChatModel
-
-    spent = [0.0]
-
-    class Timed(OfflineChatModel):  # type: ignore[misc,valid-type,unused-ignore]
-        def _generate(self, *args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return super()._generate(*args, **kwargs)
-            finally:
-                spent[0] += time.perf_counter() - started
-
-        def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
-            # The answer is worked out before its first piece; handing the pieces on to the
-            # stream is the agent's cost, not the model's.
-            started = time.perf_counter()
-            try:
-                pieces = list(super()._stream(*args, **kwargs))
-            finally:
-                spent[0] += time.perf_counter() - started
-            yield from pieces
-
-    return Timed(), lambda: spent[0]
-
-
 def run_offline(store: Store, customers: range, results: Results | None,
                 stream: bool = False) -> bool:
-    timed = timed_offline_model()
-    if timed is None:
-        return False
-    model, spent = timed
-    agent = Agent(model, "customer")
+    """The offline engine (the dialogue manager, no model at all): the whole turn is its own
+    work, with the thread's state loaded from and saved to the store as in the app."""
+    engine = engine_for("customer", ModelConfig())
+    threads = StoredThreads(store)
     for i in customers:
-        conv = Conversation(agent, store, Actor("customer", f"c{i}@bench.example"))
+        conv = Conversation(engine, store, Actor("customer", f"c{i}@bench.example"),
+                            threads=threads)
         for kind, flow, text, _ in dialog(i):
             if text == "[Confirm]" and conv.pending is None:
-                continue  # the offline model answered differently; nothing to confirm
-            before = spent()
+                continue  # the engine answered differently; nothing to confirm
             started, cpu = time.perf_counter(), time.thread_time()
             reply = say(conv, text, stream)
             elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu
             if results is None:
                 continue
-            results.overhead_ms[kind].append((elapsed - (spent() - before)) * 1e3)
+            results.overhead_ms[kind].append(elapsed * 1e3)
             results.total_ms.append(elapsed * 1e3)
             results.cpu_ms.append(cpu * 1e3)
             if flow:
@@ -325,10 +296,10 @@ def main(argv: list[str] | None = None) -> int:
         if run_offline(store, range(shift, shift + args.warmup), None, args.stream):
             run_offline(store, range(shift + args.warmup, shift + args.warmup + args.customers),
                         offline, args.stream)
-            report(f"offline model, {args.customers} dialogs of {how}: agent overhead per turn "
-                   "(the offline model's own time subtracted)", offline)
+            report(f"offline engine, {args.customers} dialogs of {how}: the whole turn "
+                   "(dialogue manager, tools, store, state load/save)", offline)
         else:
-            print("\noffline model: not present (assistant.offline), skipped")
+            print("\noffline engine: failed to run, skipped")
         store.engine.dispose()
     print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if ok else 1

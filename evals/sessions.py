@@ -3,14 +3,12 @@ role, built once per process. Tests plug in any object with the same two methods
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
-from assistant.agent import Agent
-from assistant.conversation import Conversation
-from assistant.models.providers import ModelConfig, make_model
+from assistant.config import ModelConfig
+from assistant.conversation import Conversation, StoredThreads
+from assistant.conversation.factory import engine_for
 from store.db import Store
 from store.domain.model import Actor
 
@@ -51,27 +49,17 @@ SessionFactory = Callable[[Store, Actor, str], Session]
 
 
 class AgentSessions:
-    """The app's agent loop for each dialog; agents are compiled once and shared, as the app
-    shares them between conversations."""
+    """The app's own conversation for each dialog, on the engine the app would use (built
+    once per role and shared, as the app shares it between conversations), with the
+    thread's state kept in the dialog's store as the app keeps it."""
 
     def __init__(self, provider: str = "offline") -> None:
         self.config = ModelConfig.from_env(provider)
-        self._agents: dict[str, Agent] = {}
 
-    def agent(self, role: str) -> Agent:
-        if role not in self._agents:
-            self._agents[role] = _build_agent(role, self.config)
-        return self._agents[role]
+    def warm(self) -> None:
+        for role in ("customer", "staff"):
+            engine_for(role, self.config)
 
     def __call__(self, store: Store, actor: Actor, thread_id: str) -> Session:
-        return Conversation(self.agent(actor.kind), store, actor, thread_id)
-
-
-def _build_agent(role: str, config: ModelConfig) -> Agent:
-    # assistant/factory.py, where present, is how the app builds its agents; use the same path.
-    if importlib.util.find_spec("assistant.agent.factory") is not None:
-        factory: Any = importlib.import_module("assistant.agent.factory")
-        built = factory.get_agent(role, config)
-        if isinstance(built, Agent):
-            return built
-    return Agent(make_model(config), "staff" if role == "staff" else "customer")
+        engine = engine_for(actor.kind, self.config)
+        return Conversation(engine, store, actor, thread_id, threads=StoredThreads(store))

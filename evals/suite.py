@@ -21,9 +21,8 @@ _WORKER_SESSIONS: AgentSessions | None = None
 def _init_worker(provider: str) -> None:
     global _WORKER_SESSIONS
     _WORKER_SESSIONS = AgentSessions(provider)
-    # Compile both agents now, not inside the first dialog's timing.
-    _WORKER_SESSIONS.agent("customer")
-    _WORKER_SESSIONS.agent("staff")
+    # Build both engines now, not inside the first dialog's timing.
+    _WORKER_SESSIONS.warm()
 
 
 def _run_task(dialog: Dialog, run: int) -> RunResult:

@@ -193,7 +193,7 @@ def propose(
                                order_id=order.id, item_ids=[d.item_id for d in done],
                                rules=["P9"])
                 uow.commit(durable=False)
-                return ProposeResult(None, done, excluded)
+                return ProposeResult(None, done, excluded, {i.id: i.title for i in chosen})
             raise _not_actionable(kind, excluded)
         now = uow.now()
         proposal = Proposal(
@@ -212,7 +212,8 @@ def propose(
                            on_behalf_of=order.customer_email if actor.is_staff else None,
                            detail={"proposal_id": proposal.id, "amount": str(proposal.amount)})
         uow.commit(durable=False)
-        return ProposeResult(ProposalView(proposal, tuple(ready)), done, excluded)
+        return ProposeResult(ProposalView(proposal, tuple(ready), _kept(order, ready)), done,
+                             excluded, {i.id: i.title for i in chosen})
 
 
 def discard(uow: UnitOfWork, actor: Actor, thread_id: str | None = None) -> list[str]:
@@ -233,8 +234,10 @@ def pending_proposal(uow: UnitOfWork, actor: Actor, proposal_id: str) -> Proposa
                 or p.expired(uow.now())):
             return None
         order = uow.repo.order(p.order_id)
-        items = tuple(i for i in order.items if i.id in p.item_ids) if order else ()
-        return ProposalView(p, items)
+        if order is None:
+            return None
+        items = tuple(i for i in order.items if i.id in p.item_ids)
+        return ProposalView(p, items, _kept(order, items))
 
 
 # --- the only write path -------------------------------------------------------------------
@@ -593,6 +596,14 @@ def _select(
             raise errors.ItemNotInOrder(f"Order {order.id} has no item {item_id[:40]!r}.")
         chosen.append(item)
     return chosen
+
+
+def _kept(order: Order, proposed: Sequence[Item]) -> tuple[Item, ...]:
+    """What stays in the order if the proposal is confirmed (shown, so a customer can catch
+    a misunderstanding before confirming)."""
+    ids = {i.id for i in proposed}
+    return tuple(i for i in order.items if i.id not in ids and i.status is not
+                 ItemStatus.CANCELLED)
 
 
 def _fits(d: Decision, kind: ProposalKind) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from store.domain.errors import StoreUnavailable
 from store.domain.model import utc
 from store.sql.repository import SqlRepository
+from store.sql.threads import ThreadStates
 
 Clock = Callable[[], datetime]
 
@@ -27,6 +28,7 @@ class UnitOfWork:
     domain values itself, and skipping the session keeps a transaction cheap."""
 
     repo: SqlRepository
+    threads: ThreadStates
 
     def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
         self.engine = engine
@@ -49,6 +51,7 @@ class UnitOfWork:
                 self._connection = None
             raise StoreUnavailable() from e
         self.repo = SqlRepository(self._connection)
+        self.threads = ThreadStates(self._connection)
         return self
 
     def __exit__(

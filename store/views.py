@@ -58,6 +58,7 @@ def fingerprint(p: Proposal) -> str:
 class ProposalView:
     proposal: Proposal
     items: tuple[Item, ...]
+    kept: tuple[Item, ...] = ()  # the order's other items that are not cancelled: they stay
 
     @property
     def id(self) -> str:
@@ -74,6 +75,7 @@ class ProposalView:
                  "seller": i.seller or "shop"}
                 for i in self.items
             ],
+            "kept": [{"id": i.id, "title": i.title, "qty": i.qty} for i in self.kept],
             "refund": str(p.amount),
             "reason": p.reason.value if p.reason else None,
             "reason_text": p.reason_text,
@@ -90,6 +92,7 @@ class ProposeResult:
     proposal: ProposalView | None
     already_done: tuple[Decision, ...] = ()
     excluded: tuple[tuple[Item, Decision], ...] = ()
+    titles: dict[str, str] = field(default_factory=dict)  # of the items already done
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"ok": True}
@@ -97,7 +100,8 @@ class ProposeResult:
             out["proposal"] = self.proposal.as_dict()
         if self.already_done:
             out["already_done"] = [
-                {"id": d.item_id, "rules": list(d.rules), "why": d.explanation}
+                {"id": d.item_id, "title": self.titles.get(d.item_id, d.item_id),
+                 "rules": list(d.rules), "why": d.explanation}
                 for d in self.already_done
             ]
         if self.excluded:

@@ -1,11 +1,17 @@
 """The assistant's tools. Docstrings and argument descriptions are the schema the model sees.
 
 Read tools return facts; write tools only *propose* (P7): the change happens when the user
-confirms the proposal, which no tool can do. The acting user comes from `runtime.context`.
+confirms the proposal, which no tool can do. The acting user comes from the context, never
+from an argument.
+
+Each tool is a plain function of (`ToolContext`, arguments) returning the result as a dict
+(`call`), and a LangChain `@tool` for the agent whose JSON is that same dict: the agent and
+the dialogue manager run exactly the same code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from langchain.tools import ToolRuntime
@@ -15,7 +21,7 @@ from pydantic import Field
 from store import services
 from store.domain.model import ProposalKind, Reason
 from tools.context import ToolContext
-from tools.results import guarded
+from tools.results import dump, guarded
 
 Runtime = ToolRuntime[ToolContext]
 OrderId = Annotated[str, Field(description="Order number, e.g. 112-0000001")]
@@ -29,14 +35,15 @@ ReasonText = Annotated[str | None, Field(description="Free text, for reason 'oth
 
 # Tools whose result is shown to the user as it is: a proposal, or why there is none.
 WRITE_TOOLS = frozenset({"cancel_items", "request_seller_cancellation", "flag_refusal"})
+TOOL_FOR_KIND: dict[ProposalKind, str] = {
+    ProposalKind.CANCEL: "cancel_items",
+    ProposalKind.SELLER_REQUEST: "request_seller_cancellation",
+    ProposalKind.REFUSAL: "flag_refusal",
+}
 
 
-@tool
-def lookup_order(runtime: Runtime, order_id: OrderId | None = None) -> str:
-    """Show an order's items, their states and what can be done with each (without order_id:
-    the customer's recent orders)."""
-    ctx = runtime.context
-
+# --- the tools as plain functions ------------------------------------------------------------
+def run_lookup_order(ctx: ToolContext, order_id: str | None = None) -> dict[str, Any]:
     def run() -> dict[str, Any]:
         if order_id:
             return {"ok": True, **services.lookup_order(ctx.store.uow(), ctx.actor,
@@ -48,14 +55,67 @@ def lookup_order(runtime: Runtime, order_id: OrderId | None = None) -> str:
     return guarded(run)
 
 
-def _propose(
+def run_propose(
     ctx: ToolContext, kind: ProposalKind, order_id: str, item_ids: list[str],
-    reason: Reason | None, reason_text: str | None,
-) -> str:
+    reason: Reason | str | None = None, reason_text: str | None = None,
+) -> dict[str, Any]:
     return guarded(lambda: services.propose(
         ctx.store.uow(), ctx.actor, kind, order_id, item_ids, reason, reason_text,
         thread_id=ctx.thread_id,
     ).as_dict())
+
+
+def run_check_cancelled(ctx: ToolContext, order_id: str | None = None) -> dict[str, Any]:
+    return guarded(lambda: services.check_cancelled(
+        ctx.store.uow(), ctx.actor, order_id, customer_email=ctx.acting_for))
+
+
+def run_hand_off(ctx: ToolContext, summary: str, order_id: str | None = None) -> dict[str, Any]:
+    return guarded(lambda: {"ok": True, "ticket": services.hand_off(
+        ctx.store.uow(), ctx.actor, summary, order_id, ctx.thread_id)})
+
+
+def run_verify_caller(
+    ctx: ToolContext, order_id: str, email: str | None = None, postcode: str | None = None,
+) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        v = services.verify_caller(ctx.store.uow(), ctx.actor, order_id, email, postcode)
+        ctx.acting_for = v.customer_email
+        return {"ok": True, "verified": v.customer_email, "name": v.customer_name,
+                "order_id": v.order_id, "rules": ["P2"]}
+
+    return guarded(run)
+
+
+def _propose_as(kind: ProposalKind) -> Callable[..., dict[str, Any]]:
+    def run(ctx: ToolContext, order_id: str, item_ids: list[str], reason: Any = None,
+            reason_text: str | None = None) -> dict[str, Any]:
+        return run_propose(ctx, kind, order_id, item_ids, reason, reason_text)
+    return run
+
+
+PLAIN: dict[str, Callable[..., dict[str, Any]]] = {
+    "lookup_order": run_lookup_order,
+    "cancel_items": _propose_as(ProposalKind.CANCEL),
+    "request_seller_cancellation": _propose_as(ProposalKind.SELLER_REQUEST),
+    "flag_refusal": _propose_as(ProposalKind.REFUSAL),
+    "check_cancelled": run_check_cancelled,
+    "hand_off_to_staff": run_hand_off,
+    "verify_caller": run_verify_caller,
+}
+
+
+def call(ctx: ToolContext, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Run a tool by name with already-valid arguments; the result as the model sees it."""
+    return PLAIN[name](ctx, **args)
+
+
+# --- the same tools for the agent --------------------------------------------------------------
+@tool
+def lookup_order(runtime: Runtime, order_id: OrderId | None = None) -> str:
+    """Show an order's items, their states and what can be done with each (without order_id:
+    the customer's recent orders)."""
+    return dump(run_lookup_order(runtime.context, order_id))
 
 
 @tool(return_direct=True)
@@ -65,8 +125,8 @@ def cancel_items(
 ) -> str:
     """Propose cancelling items, or the whole order with ["all"] (no lookup needed).
     Nothing changes until the user confirms."""
-    return _propose(runtime.context, ProposalKind.CANCEL, order_id, item_ids, reason,
-                    reason_text)
+    return dump(run_propose(runtime.context, ProposalKind.CANCEL, order_id, item_ids, reason,
+                            reason_text))
 
 
 @tool(return_direct=True)
@@ -76,23 +136,21 @@ def request_seller_cancellation(
 ) -> str:
     """Propose asking a third-party seller to cancel (after their 30 minutes, or shipped).
     The seller decides; never promise the outcome."""
-    return _propose(runtime.context, ProposalKind.SELLER_REQUEST, order_id, item_ids, reason,
-                    reason_text)
+    return dump(run_propose(runtime.context, ProposalKind.SELLER_REQUEST, order_id, item_ids,
+                            reason, reason_text))
 
 
 @tool(return_direct=True)
 def flag_refusal(runtime: Runtime, order_id: OrderId, item_ids: ItemIds) -> str:
     """Propose telling the returns center the customer will refuse a shipped shop item at
     the door; the refund follows once it is back."""
-    return _propose(runtime.context, ProposalKind.REFUSAL, order_id, item_ids, None, None)
+    return dump(run_propose(runtime.context, ProposalKind.REFUSAL, order_id, item_ids))
 
 
 @tool
 def check_cancelled(runtime: Runtime, order_id: OrderId | None = None) -> str:
     """Check what is recorded as cancelled (all cancelled orders without order_id)."""
-    ctx = runtime.context
-    return guarded(lambda: services.check_cancelled(
-        ctx.store.uow(), ctx.actor, order_id, customer_email=ctx.acting_for))
+    return dump(run_check_cancelled(runtime.context, order_id))
 
 
 @tool
@@ -101,9 +159,7 @@ def hand_off_to_staff(
     order_id: OrderId | None = None,
 ) -> str:
     """Hand the conversation to a support person (asked for a human, or you can't help)."""
-    ctx = runtime.context
-    return guarded(lambda: {"ok": True, "ticket": services.hand_off(
-        ctx.store.uow(), ctx.actor, summary, order_id, ctx.thread_id)})
+    return dump(run_hand_off(runtime.context, summary, order_id))
 
 
 @tool
@@ -113,15 +169,7 @@ def verify_caller(
     postcode: Annotated[str | None, Field(description="Shipping postcode given")] = None,
 ) -> str:
     """Staff: verify a caller by order id plus account e-mail or postcode before acting."""
-    ctx = runtime.context
-
-    def run() -> dict[str, Any]:
-        v = services.verify_caller(ctx.store.uow(), ctx.actor, order_id, email, postcode)
-        ctx.acting_for = v.customer_email
-        return {"ok": True, "verified": v.customer_email, "name": v.customer_name,
-                "order_id": v.order_id, "rules": ["P2"]}
-
-    return guarded(run)
+    return dump(run_verify_caller(runtime.context, order_id, email, postcode))
 
 
 CUSTOMER_TOOLS: tuple[BaseTool, ...] = (

@@ -1,4 +1,4 @@
-"""Tool results as compact JSON; domain errors translated here, once."""
+"""Tool results as dicts that serialise to compact JSON; domain errors translated here, once."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ def dump(data: dict[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def guarded(call: Callable[[], dict[str, Any]]) -> str:
-    """Run a service call; a domain error becomes `{"ok": false, "code", "rules", "message"}`."""
+def guarded(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run a service call; a domain error becomes `{"ok": false, "code", "rules", "message"}`.
+    The result is plain JSON data (decimals and dates as strings), as the model would see it."""
     try:
-        return dump(call())
+        data = call()
     except DomainError as e:
-        out = e.as_dict()
+        data = e.as_dict()
         items = getattr(e, "items", None)
         if items:
-            out["items"] = items
-        return dump(out)
+            data["items"] = items
+    plain: dict[str, Any] = json.loads(dump(data))
+    return plain

@@ -1,62 +1,163 @@
-"""Deterministic reading of a user's plain "yes" or "no" to a proposal (P7).
+"""Which typed messages are consent to the pending proposal (P7), in closed form.
 
-The confirmation must come from the user, so it is recognised here, outside the model:
-only short replies made of agreement (or refusal) words count. Anything with more content
-("yes but only the cable") goes to the model, and the proposal is not confirmed.
+The policy: a typed message is consent only when it is a plain affirmative to the pending
+proposal and nothing else: "yes", "yes please", "ok", "sure", "confirm", "go ahead", "do
+it", optionally with politeness ("please", "thanks") or the proposal's own words ("yes,
+cancel them"). No question mark, no negation, no condition or hedge ("if", "but", "only",
+"maybe", "I think"), no other request.
+
+So a message is consent when every word in it is an affirmative, a polite word, a filler, or
+one of the proposal's own words (its action, its items' titles, its order number), at least
+one is an affirmative, and none is a negation or a hedge. Anything else is not consent
+(`Consent.OTHER`); a plain no (`Consent.NO`) keeps everything as it is. The same rule holds
+for every provider: the model is never asked.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
 
-_YES = {
-    "yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "correct",
-    "right", "please", "do", "it", "go", "ahead", "proceed", "that's", "thats", "fine",
-    "absolutely", "definitely", "cancel", "them", "all", "of", "course", "sounds", "good",
-    "great", "perfect", "alright", "indeed", "affirmative", "send", "flag", "request", "the",
-    "i", "confirm.", "thanks", "thank", "you", "is", "this", "one", "both", "request.", "agree",
-    "si", "oui", "ja", "cancellation", "order", "items", "item", "it.", "now", "that",
-    "and", "thing", "for", "with", "pls", "plz", "ya", "yeah.", "yess", "yas", "k", "kk",
-    "ahead.", "on", "let's", "lets", "ahead!", "certainly", "exactly", "by", "means",
+_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
+MAX_WORDS = 14
+
+
+def _set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Affirmatives: single words, and phrases whose words only count together.
+_YES_WORDS = _set("""
+yes y yeah yea yep yup ya yah yess yesss ok okay okey k kk sure confirm confirmed
+proceed absolutely definitely certainly affirmative agreed alright aye correct
+""")
+_YES_PHRASES = (
+    ("go", "ahead"), ("go", "for", "it"), ("do", "it"), ("do", "that"), ("do", "so"),
+    ("please", "do"), ("all", "right"), ("that's", "right"), ("thats", "right"),
+    ("that's", "correct"), ("sounds", "good"), ("of", "course"), ("i", "confirm"),
+    ("i", "agree"), ("let's", "do", "it"), ("lets", "do", "it"), ("make", "it", "so"),
+    ("that's", "fine"), ("thats", "fine"), ("fine", "by", "me"), ("go", "on"),
+    ("sure", "thing"),
+)
+# Doing exactly what is proposed, said as an order: "cancel them", "send it", "flag it".
+_DO_PHRASES = {
+    "cancel": (("cancel", "it"), ("cancel", "them"), ("cancel", "both"), ("cancel", "those")),
+    "seller_request": (("send", "it"), ("send", "the", "request"), ("send", "them"),
+                       ("request", "it")),
+    "refusal": (("flag", "it"), ("flag", "them"), ("flag", "the", "refusal")),
 }
-_YES_CORE = {
-    "yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "correct",
-    "proceed", "absolutely", "definitely", "alright", "affirmative", "agree", "go", "do",
-    "fine", "perfect", "great", "si", "oui", "ja", "right", "ya", "yess", "yas", "k", "kk",
-    "certainly", "exactly", "means",
+_POLITE = _set("""
+please pls plz thanks thank you thx ty cheers kindly
+""")
+_FILLER = _set("""
+and then now so well oh ah great perfect good fine cool lovely brilliant awesome right
+very much indeed yes
+""")
+# Words that make it something else: a negation, a hedge, a condition, a question word.
+_NOT_CONSENT = _set("""
+just
+no not don't dont never nope nah nothing wait hold stop but only except unless if maybe
+perhaps probably possibly think guess suppose might may should would could can will
+shall what why how when where which who whether instead rather actually hmm hm um uh
+unsure sure?
+""")
+# The proposal's own words, by kind, besides its items' titles and order number.
+_OWN = {
+    "cancel": "cancel cancelling canceling cancellation it them that this those these the my "
+              "order items item all both everything whole",
+    "seller_request": "send sending request it them that this the seller ask the my items "
+                      "item order cancellation both all to",
+    "refusal": "flag it them that this the refusal refuse tell returns center centre my order "
+               "items item both all parcel package",
 }
-_NO = {
-    "no", "n", "nope", "nah", "don't", "dont", "do", "not", "keep", "it", "them", "stop",
-    "never", "mind", "nevermind", "changed", "my", "i've", "ive", "i", "have", "thanks",
-    "thank", "you", "please", "wait", "hold", "on", "abort", "forget", "leave", "as", "is",
-    "actually", "cancel", "that", "the", "proposal", "rather", "not.", "want", "to", "anymore",
-    "mind.", "now", "yet", "right", "thanks.", "please.",
-}
-_NO_CORE = {"no", "n", "nope", "nah", "don't", "dont", "not", "keep", "stop", "never",
-            "nevermind", "abort", "forget", "wait", "hold", "changed"}
-_NEGATIONS = {"no", "not", "don't", "dont", "never", "nope", "nah", "wait", "stop", "keep",
-              "but", "only", "except", "instead"}
-_TOKEN = re.compile(r"[a-z']+\.?")
+_NO_CORE = (
+    ("no",), ("nope",), ("nah",), ("don't",), ("dont",), ("do", "not"), ("never", "mind"),
+    ("nevermind",), ("not", "now"), ("stop",), ("keep", "it"), ("keep", "them"),
+    ("forget", "it"), ("leave", "it"), ("changed", "my", "mind"), ("no", "thanks"),
+)
+_NO_WORDS = _set("""
+no nope nah don't dont do not never mind nevermind now stop keep it them forget leave
+changed my mind thanks thank you please hold on wait actually i i've ive have cancel
+that the proposal rather want to anymore yet right sorry
+""")
 
 
-def _words(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower().replace("’", "'"))
+class Consent(StrEnum):
+    YES = "yes"  # confirms the pending proposal
+    NO = "no"  # keeps everything as it is
+    OTHER = "other"  # a question, a change, anything unclear: never confirms
 
 
-def is_plain_yes(text: str) -> bool:
-    words = _words(text)
-    if not words or len(words) > 8 or any(ch.isdigit() for ch in text):
+def words(text: str) -> list[str]:
+    norm = text.lower().replace("\u2019", "'").replace("`", "'")
+    return _WORD.findall(norm)
+
+
+def classify(text: str, proposal: dict[str, Any] | None) -> Consent:
+    if proposal is None or "?" in text or "\n" in text.strip():
+        return Consent.OTHER
+    tokens = [t.strip("'-") for t in words(text)]
+    tokens = [t for t in tokens if t]
+    if not tokens or len(tokens) > MAX_WORDS:
+        return Consent.OTHER
+    if _is_plain_no(tokens):
+        return Consent.NO
+    if any(t in _NOT_CONSENT for t in tokens):
+        return Consent.OTHER
+    kind = str(proposal.get("action", "cancel"))
+    rest, affirmed = _without_phrases(tokens, _YES_PHRASES + _DO_PHRASES.get(kind, ()))
+    own = _own_words(proposal)
+    allowed = _YES_WORDS | _POLITE | _FILLER | own
+    if not (affirmed or any(t in _YES_WORDS for t in rest)):
+        return Consent.OTHER
+    return Consent.YES if all(t in allowed for t in rest) else Consent.OTHER
+
+
+def _is_plain_no(tokens: list[str]) -> bool:
+    if not all(t in _NO_WORDS for t in tokens):
         return False
-    words = [w.rstrip(".") for w in words]
-    return (
-        all(w in _YES for w in words)
-        and any(w in _YES_CORE for w in words)
-        and not any(w in _NEGATIONS for w in words)
-    )
+    joined = f" {' '.join(tokens)} "
+    return any(f" {' '.join(p)} " in joined for p in _NO_CORE)
 
 
-def is_plain_no(text: str) -> bool:
-    words = [w.rstrip(".") for w in _words(text)]
-    if not words or len(words) > 8 or any(ch.isdigit() for ch in text):
-        return False
-    return all(w in _NO for w in words) and any(w in _NO_CORE for w in words)
+def _without_phrases(tokens: list[str], phrases: tuple[tuple[str, ...], ...]
+                     ) -> tuple[list[str], bool]:
+    """The tokens left once affirmative phrases are taken out, and whether there was one."""
+    rest = list(tokens)
+    found = False
+    for phrase in sorted(phrases, key=len, reverse=True):
+        n = len(phrase)
+        i = 0
+        while i + n <= len(rest):
+            if tuple(rest[i:i + n]) == phrase:
+                del rest[i:i + n]
+                found = True
+            else:
+                i += 1
+    return rest, found
+
+
+def _own_words(proposal: dict[str, Any]) -> frozenset[str]:
+    kind = str(proposal.get("action", "cancel"))
+    own = set(_OWN.get(kind, _OWN["cancel"]).split())
+    own |= set(_title_words(str(i.get("title", "")) for i in proposal.get("items", [])))
+    order_id = str(proposal.get("order_id", "")).lower()
+    if order_id:
+        own |= {order_id, "order", "number", "#" + order_id}
+    for item in proposal.get("items", []):
+        seller = item.get("seller")
+        if seller and seller != "shop":
+            own |= set(words(str(seller)))
+    return frozenset(own)
+
+
+def _title_words(titles: Iterable[str]) -> set[str]:
+    out: set[str] = set()
+    for title in titles:
+        for w in words(title):
+            if w not in _NOT_CONSENT:
+                out.add(w)
+                out.add(w.rstrip("s"))
+    return out

@@ -1,6 +1,7 @@
 """Model providers behind one small interface: `make_model(ModelConfig) -> BaseChatModel`.
 
-- ``offline`` (default when nothing is configured): the deterministic dialogue model.
+- ``offline`` (default when nothing is configured): no model at all; the dialogue
+  manager answers (see `assistant.conversation.factory`).
 - ``openai``: OPENAI_API_KEY (+ RESCIND_MODEL to override the default model).
 - ``openai-compatible``: OPENAI_BASE_URL + RESCIND_MODEL (Ollama, vLLM, llama.cpp's server).
 
@@ -24,16 +25,15 @@ from assistant.config import DEFAULT_OPENAI_MODEL, ConfigError, ModelConfig, Pro
 if TYPE_CHECKING:
     from assistant.models.openai_chat import RescindChatOpenAI
 
-__all__ = ["DEFAULT_OPENAI_MODEL", "ConfigError", "ModelConfig", "Provider", "make_model"]
+__all__ = ["DEFAULT_OPENAI_MODEL", "ConfigError", "ModelConfig", "Provider", "make_chat",
+           "make_model"]
 
 
 def make_model(config: ModelConfig) -> BaseChatModel:
     config.check()
     if config.provider == "offline":
-        from assistant.offline import OfflineChatModel
-
-        model: BaseChatModel = OfflineChatModel()
-        return model
+        raise ConfigError("the offline provider has no chat model: it is the dialogue manager "
+                          "with the rules understander (assistant.conversation.factory)")
     chat = _chat_openai(config)
     if os.environ.get("RESCIND_TOOL_MODE", "native").strip().lower() == "json":
         from assistant.models.json_tools import JsonToolModel
@@ -42,12 +42,22 @@ def make_model(config: ModelConfig) -> BaseChatModel:
     return chat
 
 
+def make_chat(config: ModelConfig) -> BaseChatModel:
+    """The plain chat client (no tool protocol): for guided understanding's forms."""
+    config.check()
+    if config.provider == "offline":
+        raise ConfigError("the offline provider has no chat model")
+    return _chat_openai(config)
+
+
 def _chat_openai(config: ModelConfig) -> RescindChatOpenAI:
     from assistant.models.openai_chat import RescindChatOpenAI  # only LLM providers pay its import
 
     extra: dict[str, Any] = {}
     if (effort := config.effective_reasoning_effort) is not None:
         extra["reasoning_effort"] = effort
+    if config.max_tokens is not None:  # a runaway generation can't hold a local server
+        extra["max_tokens"] = config.max_tokens
     return RescindChatOpenAI(
         model=config.model_name,
         base_url=config.base_url,

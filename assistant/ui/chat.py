@@ -131,8 +131,9 @@ async def start(history: list[BaseMessage] | None = None) -> ChatSession | None:
         return None
     session = cl.context.session
     session.chat_profile = accounts.settle_profile(actor, session.chat_profile)
-    conversation = Conversation(runtime.agent_for(actor.kind), runtime.store(), actor,
-                                thread_id=session.thread_id, history=history)
+    conversation = Conversation(runtime.engine_for(actor.kind), runtime.store(), actor,
+                                thread_id=session.thread_id, threads=runtime.threads(),
+                                history=history)
     chat = ChatSession(conversation)
     views.session_set(SESSION_KEY, chat)
     return chat

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 import secrets
 from pathlib import Path
 
-from assistant.agent import Agent, Role
-from assistant.models.providers import DEFAULT_OPENAI_MODEL, ModelConfig, make_model
+from assistant.config import DEFAULT_OPENAI_MODEL, ModelConfig
+from assistant.conversation import StoredThreads, factory
+from assistant.conversation.engines import Engine
 from assistant.ui.datalayer import ChatDataLayer
 from store.db import DEFAULT_SQLITE, Store, open_store
 
@@ -47,15 +47,14 @@ def model_config() -> ModelConfig:
     return ModelConfig.from_env()
 
 
+def engine_for(role: str) -> Engine:
+    """One engine per role, shared by every conversation of this process."""
+    return factory.engine_for(role)
+
+
 @functools.cache
-def agent_for(role: Role) -> Agent:
-    """One compiled agent per role, shared by every conversation of this process."""
-    try:  # the shared factory (model and limits from the environment), when present
-        factory = importlib.import_module("assistant.agent.factory")
-    except ImportError:
-        return Agent(make_model(model_config()), role)
-    agent: Agent = factory.get_agent(role)
-    return agent
+def threads() -> StoredThreads:
+    return StoredThreads(store())
 
 
 def model_notice() -> str:

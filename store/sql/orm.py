@@ -201,3 +201,15 @@ class AuditRow(Base):
     outcome: Mapped[str] = mapped_column(String(40))
     rules: Mapped[list[str] | None] = mapped_column(JSON)
     detail: Mapped[dict[str, object] | None] = mapped_column(JSON)
+
+
+class ConversationStateRow(Base):
+    """A chat thread's conversation state (pending proposal, dialogue state, memory), so the
+    conversation resumes on any process; owned by the account that chats in it."""
+
+    __tablename__ = "conversation_states"
+    thread_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    actor_kind: Mapped[str] = mapped_column(String(10))
+    actor_email: Mapped[str] = mapped_column(String(254))
+    data: Mapped[dict[str, object]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

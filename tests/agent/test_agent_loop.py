@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from assistant import conversation as conv_module
 from assistant.agent import Agent
 from assistant.agent import loop as agent_module
 from assistant.config import Limits
 from assistant.conversation import Conversation
+from assistant.conversation import conversation as conv_module
 from store import services
 from store.db import Store
 from store.domain.errors import StoreUnavailable
@@ -76,7 +76,7 @@ def test_a_cancellation_with_its_reason_is_proposed_in_fixed_wording_and_nothing
     assert reply.proposal is not None
     assert [i["id"] for i in reply.proposal["items"]] == ["A1"]
     assert reply.text.startswith("I can cancel these items of order 112-0000001:")
-    assert "Refund: 59.99" in reply.text
+    assert "59.99 goes back to the original payment method" in reply.text
     assert fake.call_count == 1  # a write tool ends the turn: no model call to word it
     assert writes(agent_shop) == NO_WRITES
     assert status(agent_shop, "A1") == "unshipped"
@@ -105,13 +105,27 @@ def test_the_confirm_button_confirms_the_proposal_on_screen(agent_shop: Store) -
     assert again.outcome is None and count(agent_shop, "refunds") == 1
 
 
-def test_a_yes_that_does_not_follow_the_proposal_goes_to_the_model_and_confirms_nothing(
+def test_a_question_is_answered_with_the_proposal_waiting_and_a_later_yes_confirms_it(
     agent_shop: Store,
 ) -> None:
-    conv, fake = chat(agent_shop, calls(CANCEL_A1), AIMessage("It is a pair of headphones."),
-                      AIMessage("Please use the Confirm button."))
+    conv, fake = chat(agent_shop, calls(CANCEL_A1), AIMessage("It is a pair of headphones."))
     conv.send("cancel the headphones, no longer needed")
-    conv.send("what colour are they?")
+    answer = conv.send("what colour are they?")
+    assert "Confirm" in answer.text and conv.pending is not None  # the reminder
+    assert writes(agent_shop) == NO_WRITES
+    reply = conv.send("yes")
+    assert fake.call_count == 2 and reply.outcome is not None  # the model was not asked
+    assert status(agent_shop, "A1") == "cancelled"
+
+
+def test_a_yes_to_the_models_own_question_goes_to_the_model_not_to_the_proposal(
+    agent_shop: Store,
+) -> None:
+    conv, fake = chat(agent_shop, calls(CANCEL_A1),
+                      AIMessage("Would you like me to cancel the cable too?"),
+                      AIMessage("Tell me the reason for the cable."))
+    conv.send("cancel the headphones, no longer needed")
+    conv.send("anything else in that order?")
     reply = conv.send("yes")
     assert fake.call_count == 3 and reply.outcome is None
     assert writes(agent_shop) == NO_WRITES
@@ -149,8 +163,8 @@ def test_a_model_stuck_in_a_loop_is_stopped_by_the_model_call_limit(agent_shop: 
     assert "Nothing was changed" in reply.text
     assert fake.call_count == 3 and reply.model_calls == 3
     assert business_snapshot(agent_shop) == before
-    assert conversation_problem(conv.history) is None
-    assert [type(m) for m in conv.history] == [HumanMessage, AIMessage]
+    assert conversation_problem(conv.state.memory) is None
+    assert [type(m) for m in conv.state.memory] == [HumanMessage, AIMessage]
 
 
 def test_the_turn_after_a_limit_stop_sends_a_valid_history(agent_shop: Store) -> None:
@@ -168,7 +182,7 @@ def test_too_many_tool_calls_stop_the_turn_before_any_of_them_runs(agent_shop: S
     conv, _ = chat(agent_shop, calls(*many), limits=Limits(tool_calls=3))
     reply = conv.send("show everything")
     assert reply.error == "tool_call_limit" and reply.tool_events == []
-    assert conversation_problem(conv.history) is None
+    assert conversation_problem(conv.state.memory) is None
 
 
 def test_a_slow_model_is_stopped_by_the_turn_deadline(agent_shop: Store) -> None:
@@ -199,7 +213,7 @@ def test_an_empty_answer_is_a_clear_message(agent_shop: Store) -> None:
     conv, _ = chat(agent_shop, AIMessage(""))
     reply = conv.send("hello")
     assert reply.error == "no_answer" and reply.text == agent_module.MODEL_CONFUSED
-    assert conversation_problem(conv.history) is None
+    assert conversation_problem(conv.state.memory) is None
 
 
 def test_an_unknown_tool_gets_one_corrective_round(agent_shop: Store) -> None:
@@ -210,7 +224,7 @@ def test_an_unknown_tool_gets_one_corrective_round(agent_shop: Store) -> None:
     told = fake.received[1][-1]
     assert isinstance(told, ToolMessage) and "no tool 'confirm_proposal'" in str(told.content)
     assert conversation_problem(fake.received[1]) is None
-    assert not any(isinstance(m, ToolMessage) for m in conv.history)  # the repair is not kept
+    assert not any(isinstance(m, ToolMessage) for m in conv.state.memory)  # the repair is not kept
 
 
 def test_an_unknown_tool_twice_ends_the_turn_with_a_clear_message(agent_shop: Store) -> None:
@@ -231,7 +245,7 @@ def test_arguments_that_are_not_json_get_one_corrective_round(agent_shop: Store)
     assert reply.proposal is not None and fake.call_count == 2
     told = fake.received[1][-1]
     assert isinstance(told, ToolMessage) and "not a valid JSON object" in str(told.content)
-    assert conversation_problem(conv.history) is None
+    assert conversation_problem(conv.state.memory) is None
 
 
 def test_arguments_that_break_the_schema_are_sent_back_before_any_tool_runs(
@@ -259,7 +273,7 @@ def test_a_write_call_runs_alone_even_next_to_other_calls(agent_shop: Store) -> 
     reply = conv.send("do it all")
     assert reply.tool_names == ["cancel_items"]
     assert reply.proposal is not None and reply.proposal["action"] == "cancel"
-    assert conversation_problem(conv.history) is None
+    assert conversation_problem(conv.state.memory) is None
     assert fake.call_count == 1
 
 
@@ -291,7 +305,7 @@ def test_a_tool_that_crashes_gives_a_clear_message(agent_shop: Store,
     conv, _ = chat(agent_shop, calls(LOOKUP_1))
     reply = conv.send("show 112-0000001")
     assert reply.error == "tool_failed" and reply.text == agent_module.TOOL_FAILURE
-    assert conversation_problem(conv.history) is None
+    assert conversation_problem(conv.state.memory) is None
 
 
 def test_a_store_outage_stops_the_turn_with_the_store_message(
@@ -322,7 +336,7 @@ def test_a_history_with_broken_tool_calls_is_repaired_before_it_is_sent(
                                            "error": None, "type": "invalid_tool_call"}]),
     ]
     conv, fake = chat(agent_shop, AIMessage("Hi!"), history=None)
-    conv.history = broken
+    conv.state.memory = broken
     assert conv.send("hi").text == "Hi!"
     sent = fake.received[0]
     assert conversation_problem(sent) is None
@@ -335,7 +349,7 @@ def test_a_history_given_at_the_start_is_repaired_too(agent_shop: Store) -> None
     fake = ScriptedChatModel(script=[AIMessage("Hi!")])
     history: list[BaseMessage] = [HumanMessage("x"), AIMessage("", tool_calls=[LOOKUP_1])]
     conv = Conversation(Agent(fake, "customer"), agent_shop, ANA, history=history)
-    assert conv.history == [HumanMessage("x")]
+    assert conv.state.memory == [HumanMessage("x")]
 
 
 def test_memory_keeps_whole_turns_within_the_turn_limit(agent_shop: Store) -> None:
@@ -343,9 +357,9 @@ def test_memory_keeps_whole_turns_within_the_turn_limit(agent_shop: Store) -> No
     conv, fake = chat(agent_shop, *(step * 12), limits=Limits(history_turns=3))
     for i in range(12):
         conv.send(f"show 112-0000001 please ({i})")
-    assert sum(isinstance(m, HumanMessage) for m in conv.history) == 3
-    assert isinstance(conv.history[0], HumanMessage)
-    assert conversation_problem(conv.history) is None
+    assert sum(isinstance(m, HumanMessage) for m in conv.state.memory) == 3
+    assert isinstance(conv.state.memory[0], HumanMessage)
+    assert conversation_problem(conv.state.memory) is None
     last_prompt = fake.received[-1]
     assert sum(isinstance(m, HumanMessage) for m in last_prompt) == 4  # 3 remembered + new
 
@@ -355,9 +369,9 @@ def test_memory_stays_within_the_character_budget(agent_shop: Store) -> None:
     conv, _ = chat(agent_shop, *(step * 6), limits=Limits(history_chars=2500))
     for i in range(6):
         conv.send(f"show 112-0000001 ({i})")
-        size = sum(len(str(m.content)) for m in conv.history)
+        size = sum(len(str(m.content)) for m in conv.state.memory)
         assert size <= 2500
-    assert conv.history and isinstance(conv.history[0], HumanMessage)
+    assert conv.state.memory and isinstance(conv.state.memory[0], HumanMessage)
 
 
 def test_memory_keeps_the_words_and_calls_but_not_provider_metadata(agent_shop: Store) -> None:
@@ -365,7 +379,7 @@ def test_memory_keeps_the_words_and_calls_but_not_provider_metadata(agent_shop: 
     noisy.response_metadata = {"model_name": "x", "logprobs": list(range(100))}
     conv, _ = chat(agent_shop, noisy, AIMessage("Done."))
     conv.send("show 112-0000001")
-    assert all(not getattr(m, "response_metadata", None) for m in conv.history)
+    assert all(not getattr(m, "response_metadata", None) for m in conv.state.memory)
 
 
 # --- streaming --------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def test_a_customer_cannot_confirm_another_accounts_proposal(world_store: Store)
     conv = Conversation(Agent(model, "customer"), world_store, ANA)
     before = business_snapshot(world_store)
     assert conv.click("confirm", bobs.proposal.id).outcome is None  # not on Ana's screen
-    conv.pending = bobs.proposal.as_dict()  # even if a UI bug put it there
+    conv.state.pending = bobs.proposal.as_dict()  # even if a UI bug put it there
     reply = conv.click("confirm", bobs.proposal.id)
     assert reply.outcome is None and reply.error is not None
     assert business_snapshot(world_store) == before

@@ -41,7 +41,7 @@ def test_the_model_sees_the_correction_not_its_own_claim_on_the_next_turn() -> N
 
     chat.send("cancel my headphones")
 
-    said = [m.content for m in chat.history if isinstance(m, AIMessage)]
+    said = [m.content for m in chat.state.memory if isinstance(m, AIMessage)]
     assert not any("were cancelled" in str(s) for s in said)
 
 
@@ -113,4 +113,4 @@ def test_a_false_note_beside_a_write_call_is_dropped_and_the_proposal_stays() ->
     reply = chat.send("cancel the shoes and socks in 112-0000003, ordered by mistake")
 
     assert reply.corrected and reply.proposal is not None
-    assert "Running shoes" not in reply.text and "Sports socks" in reply.text
+    assert "cancelled already" not in reply.text and "Sports socks" in reply.text

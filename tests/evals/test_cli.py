@@ -46,6 +46,9 @@ class FakeSessions:
         return Agent(ScriptedModel(script=[say("Hello!")]), "staff" if role == "staff" else
                      "customer")
 
+    def warm(self) -> None:
+        """Nothing to build ahead: each conversation gets its own scripted agent."""
+
     def __call__(self, store: Store, actor: Actor, thread_id: str) -> Session:
         return Conversation(self.agent(actor.kind), store, actor, thread_id)
 

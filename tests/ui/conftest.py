@@ -21,6 +21,8 @@ from chainlit.session import WebsocketSession
 from chainlit.user import PersistedUser
 
 from assistant.agent import Agent
+from assistant.conversation import StoredThreads
+from assistant.conversation.engines import AgentEngine
 from assistant.ui.datalayer import ChatDataLayer
 from store.db import Store
 from store.seed import load_world
@@ -98,10 +100,12 @@ async def settle() -> None:
 def app(sqlite_file_store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
     store = sqlite_file_store
     load_world(store.uow(), standard_world(), passwords=True)
-    agents = {role: Agent(ScriptedModel(), role) for role in ("customer", "staff")}
+    engines = {role: AgentEngine(Agent(ScriptedModel(), role)) for role in ("customer", "staff")}
     layer = ChatDataLayer(store.engine)
+    threads = StoredThreads(store)
     monkeypatch.setattr(runtime, "store", lambda: store)
-    monkeypatch.setattr(runtime, "agent_for", lambda role: agents[role])
+    monkeypatch.setattr(runtime, "engine_for", lambda role: engines[role])
+    monkeypatch.setattr(runtime, "threads", lambda: threads)
     monkeypatch.setattr(chainlit.data, "_data_layer", layer)
     monkeypatch.setattr(chainlit.data, "_data_layer_initialized", True)
     yield App(store, layer, {})

@@ -1,0 +1,1 @@
+"""The deterministic dialogue manager: state as data, one manager for every understander."""

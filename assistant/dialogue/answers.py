@@ -1,0 +1,245 @@
+"""Answers that change nothing: did it go through (P14), what is in an order and what can be
+done with it, the order list, a handoff (P13), returns, refunds, reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.dialogue import wording
+from assistant.dialogue.facts import ItemFact, OrderFact
+from assistant.dialogue.resolve import resolve
+from assistant.dialogue.turn import DialogueTurn
+from assistant.understanding.commands import Selection
+
+
+# --- P14: did it go through? -----------------------------------------------------------------
+def check(turn: DialogueTurn, sel: Selection, text: str) -> None:
+    s = turn.state
+    order_id = _order_asked(turn, sel, text)
+    result = turn.call("check_cancelled", {"order_id": order_id} if order_id else {})
+    if not result.get("ok"):
+        turn.say(str(result.get("message") or "I couldn't check that just now."))
+        return
+    entries = [e for e in result.get("orders", []) if isinstance(e, dict)]
+    expected = _expected(turn, sel)
+    turn.say(summary(entries, expected, staff=turn.staff))
+    s.goal, s.awaiting = None, None
+
+
+def _order_asked(turn: DialogueTurn, sel: Selection, text: str) -> str | None:
+    """The order asked about: typed, else the last one confirmed, proposed or discussed; none
+    for "my cancelled orders" (every order with a cancellation)."""
+    s = turn.state
+    typed = [o for o in sel.order_ids if s.order_of_item(o) is None]
+    if typed:
+        return typed[0]
+    if "orders" in text.lower():
+        return None
+    if sel.refs:
+        res = resolve(sel, None, list(s.orders.values()))
+        orders = {o.id for i in res.ids if (o := s.order_of_item(i)) is not None}
+        if len(orders) == 1:
+            return orders.pop()
+    if s.done:
+        return str(s.done[-1]["order_id"])
+    if turn.pending is not None:
+        return str(turn.pending.get("order_id"))
+    return s.focus_order
+
+
+def _expected(turn: DialogueTurn, sel: Selection) -> dict[str, set[str]]:
+    """Items the user expects cancelled: what they confirmed here, and what they name."""
+    s = turn.state
+    out: dict[str, set[str]] = {}
+    for done in s.done:
+        if done.get("action") == "cancel":
+            out.setdefault(str(done["order_id"]), set()).update(
+                done.get("expected", done.get("items", [])))
+    if sel.refs:
+        for item_id in resolve(sel, None, list(s.orders.values())).ids:
+            order = s.order_of_item(item_id)
+            if order is not None:
+                out.setdefault(order.id, set()).add(item_id)
+    if turn.pending is not None:  # not confirmed yet: the reminder says so
+        out.get(str(turn.pending.get("order_id")), set()).difference_update(
+            str(i.get("id")) for i in turn.pending.get("items", []))
+    return out
+
+
+def summary(entries: list[dict[str, Any]], expected: dict[str, set[str]], *, staff: bool
+            ) -> str:
+    lines: list[str] = []
+    missing: list[str] = []
+    for entry in entries:
+        oid = str(entry.get("order_id"))
+        items = [i for i in entry.get("items", []) if isinstance(i, dict)]
+        done = [str(i.get("title")) for i in items if i.get("status") == "cancelled"]
+        if done:
+            lines.append(f"Order {oid}: cancelled — {', '.join(done)}. Refunded so far: "
+                         f"{entry.get('refunded')}; confirmation e-mails sent: "
+                         f"{entry.get('confirmation_emails')}.")
+        for i in items:
+            answer = i.get("seller_request")
+            if answer:
+                state = ("is waiting for the seller's answer (they decide)"
+                         if answer == "pending" else f"was {answer} by the seller")
+                lines.append(f"The cancellation request for {i.get('title')} {state}.")
+            if i.get("refusal_flagged") and i.get("status") != "cancelled":
+                lines.append(f"{i.get('title')}: the returns center expects it back (refusal "
+                             "recorded); the refund follows once it is back.")
+        want = expected.get(oid, set())
+        missing += [str(i.get("title")) for i in items
+                    if str(i.get("id")) in want and i.get("status") != "cancelled"
+                    and not i.get("seller_request") and not i.get("refusal_flagged")]
+    if not lines:
+        only = f" for order {entries[0].get('order_id')}" if len(entries) == 1 else ""
+        lines.append(f"I don't see any cancellation recorded{only}.")
+    if missing:
+        lines.append(f"I don't see a cancellation of {', '.join(missing)}. Please contact "
+                     "support at once so they can look into it" + (" (P14)." if staff else "."))
+    elif not any("cancelled —" in line or "request" in line or "returns center" in line
+                 for line in lines):
+        lines.append("If you expected a cancellation here, please contact support at once.")
+    return "\n".join(lines)
+
+
+# --- what is in an order, and what can be done ---------------------------------------------
+def status(turn: DialogueTurn, sel: Selection) -> bool:
+    """What is in an order and what can be done; False when the words named nothing (the
+    manager then says it didn't understand)."""
+    s = turn.state
+    orders = _orders_asked(turn, sel)
+    if orders is None:
+        return True
+    if not orders and sel.refs:
+        return False
+    if not orders:
+        listing(turn)
+        return True
+    for order in orders:
+        res = resolve(sel, order, [order]) if sel.refs else None
+        items = [i for x in res.ids if (i := order.item(x))] if res and res.ids else order.items
+        turn.say(wording.order_items(order, items, turn.staff))
+        s.focus(order.id, [i.id for i in items] if res and res.ids else [])
+        turn.say(*_next_steps(turn, items))
+    return True
+
+
+def _orders_asked(turn: DialogueTurn, sel: Selection) -> list[OrderFact] | None:
+    s = turn.state
+    typed = [o for o in sel.order_ids if s.order_of_item(o) is None]
+    if typed:
+        found = [o for t in typed if (o := turn.fresh(t)) is not None]
+        if not found:
+            failed = [e.result for e in turn.events if not e.result.get("ok")]
+            message = str(failed[-1].get("message")) if failed else "That order was not found."
+            turn.say(message if "not found" in message.lower() else f"Not found: {message}")
+            return None
+        return found
+    if sel.latest and not turn.staff:
+        turn.listed()
+        newest = s.newest()
+        return [o] if newest and (o := turn.fresh(newest)) else []
+    known = turn.listed() if not turn.staff else list(s.orders.values())
+    if sel.refs:
+        res = resolve(sel, None, known)
+        ids = {o.id for i in res.ids if (o := s.order_of_item(i)) is not None}
+        return [o for i in ids if (o := turn.fresh(i)) is not None]
+    if s.focus_order and (o := turn.fresh(s.focus_order)) is not None:
+        return [o]
+    if turn.staff:
+        turn.say("Which order? Give me the order number.")
+        return None
+    return []  # a customer: their list
+
+
+def _next_steps(turn: DialogueTurn, items: list[ItemFact]) -> list[str]:
+    if turn.staff:
+        if turn.state.verified:
+            return ["Tell me what the caller wants to cancel, and why."]
+        return ["To act for a caller, verify them first: the order id plus the account e-mail "
+                "or the shipping postcode (P2)."]
+    cancellable = [i for i in items if i.can == "cancel"]
+    turn.state.offered = [i.id for i in cancellable]
+    if cancellable:
+        return [f"{wording.titles(cancellable)} can still be cancelled: say which, and why "
+                f"({wording.REASON_LIST})."]
+    return []
+
+
+def listing(turn: DialogueTurn) -> None:
+    if turn.staff and turn.ctx.acting_for is None:
+        turn.say("Give me the order number (or verify the caller first to see their orders).")
+        return
+    orders = turn.listed()
+    if not orders:
+        turn.say(_failure(turn) or "I couldn't find any orders on the account.")
+        return
+    turn.say("Recent orders:\n" + wording.list_orders(orders),
+             "Which order would you like to look at?")
+
+
+# --- P13 and the rest -------------------------------------------------------------------------
+def handoff(turn: DialogueTurn, why: str, text: str) -> None:
+    s = turn.state
+    who = "Staff member" if turn.staff else "Customer"
+    args: dict[str, Any] = {"summary": f"{who} {why}. Last message: {text[:300]}"}
+    order = s.goal.order_id if s.goal and s.goal.order_id else s.focus_order
+    if order:
+        args["order_id"] = order
+    result = turn.call("hand_off_to_staff", args)
+    if not result.get("ok"):
+        turn.say(str(result.get("message") or "I couldn't reach support just now."))
+        return
+    s.goal, s.awaiting, s.misunderstood = None, None, 0
+    turn.say(wording.handoff_done(result.get("ticket"), turn.staff))
+
+
+def returns(turn: DialogueTurn) -> None:
+    s = turn.state
+    order = s.order(s.focus_order)
+    delivered = [i for i in order.items if i.can == "return_instead"] if order else []
+    if delivered:
+        turn.say(*wording.not_now(delivered, turn.staff))
+        return
+    turn.say("Returns aren't handled in this chat. If an item hasn't shipped yet I can cancel "
+             "it instead; if you need help with a return, ask for a person.")
+
+
+def refund(turn: DialogueTurn) -> None:
+    p = turn.pending
+    if p is not None:
+        names = ", ".join(str(i.get("title")) for i in p.get("items", []))
+        action = p.get("action")
+        if action == "cancel":
+            turn.say(f"If you confirm, {p.get('refund')} for {names} goes back to your original "
+                     "payment method; the refund is issued with the cancellation.")
+        elif action == "seller_request":
+            turn.say(f"If the seller approves, you get {p.get('refund')} back for {names}; the "
+                     "seller decides.")
+        else:
+            turn.say(f"Once {names} is back at the returns center you are refunded "
+                     f"{p.get('refund')}.")
+        return
+    turn.say("Cancelled items are refunded to the original payment method when the "
+             "cancellation is confirmed; a confirmation e-mail follows. Ask me whether a "
+             "cancellation went through to see the refunded amounts.")
+
+
+def why(turn: DialogueTurn) -> None:
+    s = turn.state
+    order = s.order(s.focus_order)
+    items = [i for x in s.focus_items if order and (i := order.item(x))] if order else []
+    if s.awaiting == "reason":
+        rule = " (P6)" if turn.staff else ""
+        turn.say("Every cancellation records one reason from a fixed list, so the shop knows "
+                 f"why{rule}. Options: {wording.REASON_LIST}.")
+    elif items:
+        turn.say(*(f"{i.title}: {i.why}" for i in items if i.why))
+    else:
+        turn.say("Tell me the order and the item you're asking about and I'll explain.")
+
+
+def _failure(turn: DialogueTurn) -> str | None:
+    failed = [e.result for e in turn.events if not e.result.get("ok")]
+    return str(failed[-1].get("message")) if failed else None

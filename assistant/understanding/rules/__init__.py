@@ -1,0 +1,1 @@
+"""The rules understander (no model): `understand(text) -> Understanding`."""

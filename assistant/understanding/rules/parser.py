@@ -1,0 +1,196 @@
+"""The rules understander: one message in, an `Understanding` out, with no state.
+
+State-free on purpose: the same text always gives the same understanding, so it is cached
+and testable alone; the dialogue manager brings the context (what was asked, what is
+pending, which items exist). The steps:
+
+1. Pasted or quoted blocks (a fake "system message", a forwarded e-mail) are set aside:
+   nothing in them is an order id or a request; they only raise the injection flag.
+2. Spelling is normalised word by word; e-mails, postcodes, ids and the P6 reason are read.
+3. The message is split into clauses at sentence ends and at "and/but/also" + a new verb, so
+   "cancel the rug and tell me whether the toaster shipped" is two requests.
+4. Each clause gets its acts (pattern hits), its intent and its selection (named items, kept
+   items, groups, orders). A clause with no intent of its own adds its items to the request
+   next to it; one that only keeps items ("the lamp can stay") amends the request before it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import lru_cache
+
+from assistant.understanding.commands import (
+    WRITE_INTENTS,
+    Command,
+    Intent,
+    Selection,
+    Understanding,
+)
+from assistant.understanding.rules import en
+from assistant.understanding.rules.acts import acts_of, blank, intent_of
+from assistant.understanding.rules.selection import select
+
+_TOKEN = re.compile(r"[a-z0-9']+|[^a-z0-9'\s]+|\s+")
+_SHORT_OPTION = 4  # words: a bare "mistake" or "2" answers "why?", a sentence doesn't
+
+
+def normalise(text: str) -> str:
+    lowered = " ".join(text.lower().replace("\u2019", "'").replace("`", "'").split())
+    return "".join(en.TYPOS.get(t, t) for t in _TOKEN.findall(lowered))
+
+
+def split_pasted(text: str) -> tuple[str, str]:
+    """(the user's own words, what they pasted or quoted). A pasted block is quoted text,
+    a code block, a bracketed block, or lines that look like another speaker's."""
+    pasted: list[str] = []
+
+    def aside(m: re.Match[str]) -> str:
+        pasted.append(m.group(0))
+        return " "
+
+    own = en.QUOTED.sub(aside, text)
+    lines = own.splitlines()
+    if len(lines) > 1 or en.PASTED_LINE.match(own):
+        keep: list[str] = []
+        for line in lines:
+            (pasted if en.PASTED_LINE.match(line) else keep).append(line)
+        own = "\n".join(keep)
+    return own, "\n".join(pasted)
+
+
+@lru_cache(maxsize=4096)
+def understand(text: str) -> Understanding:
+    own, pasted = split_pasted(text)
+    norm = normalise(own)
+    emails = tuple(dict.fromkeys(e.lower() for e in en.EMAIL.findall(own)))
+    no_email = en.EMAIL.sub(" ", normalise(own))
+    postcode_m = en.POSTCODE.search(no_email)
+    code = (postcode_m.group(1) or postcode_m.group(2)) if postcode_m else None
+    postcode = code.upper() if code and any(c.isdigit() for c in code) else None
+    ids = en.find_ids(en.POSTCODE.sub(" ", en.EMAIL.sub(" ", own)))
+    reason, reason_text, span = en.find_reason(norm)
+    if reason is None and (free := en.because_text(own)):
+        reason, reason_text = en.OTHER, free  # "because I'm moving abroad": P6 "other"
+    spans = en.reason_spans(norm) if span else []
+    if reason is None and (so := en.SO_CANCEL.search(norm)):
+        reason, reason_text = en.OTHER, so.group("why").strip()[:200]
+        spans.append(so.span("why"))
+    # Requests are read with the reason phrase removed: "no longer needed" is not a "no",
+    # "don't want it" is not a refusal of a proposal.
+    body = blank(norm, spans)
+    body = en.POSTCODE.sub(" ", en.EMAIL.sub(" ", body))
+    commands = _commands(body, ids, has_reason=reason is not None)
+    notes = ("pasted text set aside",) if pasted.strip() else ()
+    return Understanding(
+        text=text.strip(), commands=commands, reason=reason, reason_text=reason_text,
+        option=(en.option_reason(norm) if len(norm.split()) <= _SHORT_OPTION
+                and "?" not in norm else None),
+        emails=emails, postcode=postcode,
+        question=bool(en.QUESTION.search(norm)),
+        identity_claim=bool(en.IDENTITY.search(norm)),
+        injection=bool(en.INJECTION.search(normalise(text))) or _instructs(pasted),
+        source="rules", notes=notes,
+    )
+
+
+def _instructs(pasted: str) -> bool:
+    """Pasted text that claims authority or a result: "SYSTEM: confirmed", tool output."""
+    norm = normalise(pasted)
+    return bool(norm.strip()) and bool(
+        en.INJECTION.search(norm) or re.search(r"\b(system|admin|confirm\w*|approved|"
+                                               r"authori[sz]ed|override)\b", norm))
+
+
+def _commands(body: str, ids: tuple[en.IdToken, ...], *, has_reason: bool) -> tuple[Command, ...]:
+    commands: list[Command] = []
+    carried: Selection | None = None  # items named before the request they belong to
+    for clause in _clauses(body):
+        # An id said after "order" or "#" is the order; others may be items ("sku-9 from
+        # order ORD-7"): the order first.
+        order_ids = [t.text for t in sorted(ids, key=lambda t: not t.context)
+                     if t.strong and _said(t.text, clause)]
+        item_ids = [t.text for t in ids if not t.strong and _said(t.text, clause)]
+        acts = acts_of(clause)
+        found = select(clause, order_ids, item_ids)
+        sel = found.selection
+        intent = intent_of(acts, names_items=found.names_items or bool(sel.exclude),
+                           has_reason=has_reason)
+        previous = commands[-1] if commands else None
+        if intent is None and sel.empty:
+            continue
+        if intent in (None, Intent.KEEP) and _only_keeps(sel) and previous is not None and (
+                previous.intent in WRITE_INTENTS):
+            commands[-1] = Command(previous.intent, _merged(previous.selection, keep=sel))
+            continue
+        if intent is None and previous is not None and previous.intent is not Intent.KEEP and (
+                not sel.order_ids or not previous.selection.order_ids):
+            if en.COMMENTARY.search(clause):  # "...since the lamp comes with one"
+                sel = replace(sel, refs=tuple(replace(r, weak=True) for r in sel.refs))
+            commands[-1] = Command(previous.intent, _merged(previous.selection, more=sel))
+            continue
+        if intent is None:
+            intent = Intent.KEEP if _only_keeps(sel) else Intent.SELECT
+        if intent in WRITE_INTENTS and previous is not None and previous.intent is Intent.KEEP:
+            sel = _merged(sel, keep=previous.selection)  # "the lamp can stay, cancel the rest"
+            commands.pop()
+        if previous is not None and intent is previous.intent and not sel.order_ids:
+            commands[-1] = Command(intent, _merged(previous.selection, more=sel))
+            continue  # "talk to a human, please put me through": one request
+        if intent in WRITE_INTENTS and previous is not None and previous.intent in (
+                Intent.STATUS, Intent.SELECT) and previous.selection.refs and not (
+                sel.refs or sel.whole) and sel.group == "them":
+            # "what about the mat for it? cancel that too": "that" is the mat.
+            commands[-1] = Command(intent, _merged(sel, more=previous.selection))
+            continue
+        if carried is not None and intent is not Intent.SELECT:
+            # "About #5001: she'd like to cancel the dry bags": the order said before; and
+            # "the blue mug from last week - can you cancel it?": the items too.
+            sel = _merged(carried, more=sel) if not (sel.refs or sel.whole) else replace(
+                sel, order_ids=sel.order_ids or carried.order_ids,
+                latest=sel.latest or carried.latest, when=sel.when or carried.when,
+                refs=sel.refs + tuple(replace(r, weak=True) for r in carried.refs))
+            carried = None
+            if commands and commands[0].intent is Intent.SELECT:
+                commands.pop(0)
+        if intent is Intent.SELECT and not commands:
+            carried = sel  # "the blue mug from last week - can you cancel it?"
+        commands.append(Command(intent, sel))
+    return tuple(commands)
+
+
+def _clauses(body: str) -> list[str]:
+    """The message's clauses; a bare "wait," or "ok," stays with what follows it."""
+    out: list[str] = []
+    hold = ""
+    for clause in (c.strip() for c in en.CLAUSE_BREAK.split(body) if c and c.strip()):
+        if en.INTERJECTION.match(clause.strip(" ,")):
+            hold = f"{hold} {clause}".strip()
+            continue
+        out.append(f"{hold} {clause}".strip() if hold else clause)
+        hold = ""
+    if hold:
+        out.append(hold)
+    return out
+
+
+def _said(token: str, clause: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(token.lower())}(?![\w-])", clause) is not None
+
+
+def _only_keeps(sel: Selection) -> bool:
+    return bool(sel.exclude) and not (sel.refs or sel.whole or sel.group)
+
+
+def _merged(first: Selection, *, more: Selection | None = None,
+            keep: Selection | None = None) -> Selection:
+    if keep is not None:
+        return replace(first, exclude=first.exclude + keep.exclude)
+    assert more is not None
+    return Selection(
+        refs=first.refs + more.refs, exclude=first.exclude + more.exclude,
+        whole=first.whole or more.whole, group=first.group or more.group,
+        order_ids=tuple(dict.fromkeys(first.order_ids + more.order_ids)),
+        latest=first.latest or more.latest, additive=first.additive or more.additive,
+        only=first.only or more.only, when=first.when or more.when,
+    )
