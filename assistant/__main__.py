@@ -83,6 +83,10 @@ def _start(
         err.write(f"error: no customer or staff account has the e-mail {email!r} in the store "
                   f"at {_where()}. Load the demo world with: python -m store seed\n")
         return None
+    if actor.is_seller:
+        err.write(f"error: {email} is a seller account; sellers answer their requests in the "
+                  "app's seller desk or through the seller API, not in this chat\n")
+        return None
     # The agent's imports are heavy: only once the account is known to exist.
     from assistant.agent.factory import get_agent
     from assistant.conversation import Conversation
@@ -91,7 +95,7 @@ def _start(
         config = ModelConfig.from_env(provider)
         if model:
             config = replace(config, model=model)
-        agent = get_agent(actor.kind, config)
+        agent = get_agent("staff" if actor.is_staff else "customer", config)
     except (ConfigError, ImportError) as e:
         err.write(f"error: cannot start the model: {e}\n")
         return None
