@@ -130,12 +130,19 @@ async def transcript(ticket: int, user: SignedIn) -> Response:
 
 
 def mount(app: FastAPI) -> None:
-    """Add the routes ahead of Chainlit's catch-all page route, once."""
+    """Add the routes ahead of Chainlit's catch-all page route (`/{full_path:path}`), once.
+    Whatever shape FastAPI gives an included router (its routes, or one entry for them),
+    the entries it adds are moved to the front."""
     routes = app.router.routes
-    if any(getattr(r, "path", "").startswith(PREFIX) for r in routes):
+    if getattr(app.state, "rescind_api", False):
         return
+    before = list(routes)
     app.include_router(router)
-    ours = [r for r in routes if getattr(r, "path", "").startswith((PREFIX, "/staff/"))]
-    for r in ours:
+    added = [r for r in routes if not any(r is b for b in before)]
+    for r in added:
         routes.remove(r)
-    routes[0:0] = ours
+    routes[0:0] = added
+    changed = getattr(app.router, "_mark_routes_changed", None)
+    if callable(changed):
+        changed()
+    app.state.rescind_api = True

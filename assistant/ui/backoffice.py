@@ -25,6 +25,7 @@ QUEUE_COMMANDS = frozenset({"/handoffs", "open handoffs", "show open handoffs",
 RETURNS_COMMANDS = frozenset({"/returns", "returns center", "expected returns"})
 NOTE_TIMEOUT_S = 600
 STALE = "That button is no longer active; nothing was changed."
+LIVE_KEY = "rescind_decision_buttons"  # the Confirm / Cancel of the decision on screen
 
 
 async def _core(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
@@ -88,10 +89,13 @@ async def propose(actor: Actor, kind: str, payload: Any) -> None:
         ids = {"decision_id": pending.id}
         verb = {"seller_approve": "Confirm approval", "seller_deny": "Confirm denial",
                 "return": "Confirm return"}[kind]
-        await views.say(pending.question, actions=[
+        buttons = [
             cl.Action(name="decision_confirm", payload=ids, label=verb, icon="check"),
             cl.Action(name="decision_keep", payload=ids, label="Cancel", icon="undo-2"),
-        ])
+        ]
+        await _retire_buttons()  # a new decision replaces the one on screen (and in the core)
+        views.session_set(LIVE_KEY, buttons)
+        await views.say(pending.question, actions=buttons)
 
     await _guarded(run)
 
@@ -99,6 +103,7 @@ async def propose(actor: Actor, kind: str, payload: Any) -> None:
 async def settle(actor: Actor, confirm: bool, payload: Any) -> None:
     async def run() -> None:
         decision_id = _field(payload, "decision_id")
+        await _retire_buttons()
         if not confirm:
             await _core(decisions.discard, actor, decision_id)
             await views.say("All right, nothing was changed.")
@@ -110,6 +115,12 @@ async def settle(actor: Actor, confirm: bool, payload: Any) -> None:
         await views.say(text)
 
     await _guarded(run)
+
+
+async def _retire_buttons() -> None:
+    for action in views.session_get(LIVE_KEY) or []:
+        await views.withdraw(action)
+    views.session_set(LIVE_KEY, [])
 
 
 # --- the handoff queue -----------------------------------------------------------------------
