@@ -103,7 +103,7 @@ async def propose(actor: Actor, kind: str, payload: Any) -> None:
 async def settle(actor: Actor, confirm: bool, payload: Any) -> None:
     async def run() -> None:
         decision_id = _field(payload, "decision_id")
-        await _retire_buttons()
+        await _retire_buttons(decision_id)
         if not confirm:
             await _core(decisions.discard, actor, decision_id)
             await views.say("All right, nothing was changed.")
@@ -117,8 +117,14 @@ async def settle(actor: Actor, confirm: bool, payload: Any) -> None:
     await _guarded(run)
 
 
-async def _retire_buttons() -> None:
-    for action in views.session_get(LIVE_KEY) or []:
+async def _retire_buttons(decision_id: str | None = None) -> None:
+    """Take the decision's buttons off the screen: all of them, or only if they belong to
+    `decision_id` (a stale or forged click leaves the live ones alone)."""
+    live: list[cl.Action] = views.session_get(LIVE_KEY) or []
+    if decision_id is not None and not any(
+            a.payload.get("decision_id") == decision_id for a in live):
+        return
+    for action in live:
         await views.withdraw(action)
     views.session_set(LIVE_KEY, [])
 
