@@ -36,7 +36,8 @@ def render(kind: str, data: Mapping[str, Any]) -> Rendered:
     items: Sequence[Mapping[str, Any]] = data.get("items") or []
     refund = str(data.get("refund", "0.00"))
     seller = str(data.get("seller") or "the seller")
-    name = str(data.get("name") or "there")
+    # No extra read inside a confirmation just for a greeting: the name only when given.
+    name = str(data.get("name") or "")
     if kind == CANCELLED:
         subject = f"Cancellation confirmed for order {order_id}"
         lead = f"These items of order {order_id} are cancelled:"
@@ -65,7 +66,7 @@ def render(kind: str, data: Mapping[str, Any]) -> Rendered:
         raise ValueError(f"unknown e-mail kind {kind!r}")
     link = str(data.get("link") or "")
     lines = [f"- {i['title']} x{i['qty']}: {i['amount']}" for i in items]
-    text_parts = [f"Hello {name},", "", lead, *lines, "", *tail]
+    text_parts = [f"Hello {name}," if name else "Hello,", "", lead, *lines, "", *tail]
     if link:
         text_parts += ["", f"See your order: {link}"]
     text = "\n".join(p for p in text_parts if p is not None).strip() + "\n"
@@ -91,6 +92,7 @@ def _html(
     button = f"<p><a href=\"{e(link, quote=True)}\">See your order</a></p>" if link else ""
     return (
         "<!doctype html><html><body style=\"font-family:sans-serif\">"
-        f"<p>Hello {e(name)},</p><p>{e(lead)}</p>{table}{paragraphs}{button}"
+        f"<p>Hello{' ' + e(name) if name else ''},</p><p>{e(lead)}</p>{table}{paragraphs}"
+        f"{button}"
         "</body></html>"
     )

@@ -26,9 +26,6 @@ def record(
     facts = {**data, "order_id": order_id}
     if order_id and "link" not in facts:
         facts["link"] = compose.order_link(settings.public_url(), order_id)
-    customer = uow.repo.customer(to)
-    if customer is not None and "name" not in facts:
-        facts["name"] = customer.name
     rendered = compose.render(kind, facts)
     uow.repo.add_email(to, order_id, rendered.subject, rendered.text, now, kind=kind,
                        data=facts)

@@ -49,7 +49,7 @@ def test_a_cancellation_email_is_delivered_once_with_text_html_items_refund_and_
         assert "Sports socks" in part and "Board game" in part
         assert "75.90" in part  # 3 x 12.00 + 39.90
         assert "/?order=112-0000003" in part
-    assert "Hello Ana Lima" in text and "<table" in html
+    assert text.startswith("Hello,") and "<table" in html
     [row] = rows(shop, "emails")
     assert row["sent_at"] is not None and row["attempts"] == 1
     assert row["message_id"] == message["Message-ID"]
