@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,9 +21,12 @@ from store.domain.errors import DomainError
 from store.domain.model import Actor
 
 log = logging.getLogger(__name__)
-QUEUE_COMMANDS = frozenset({"/handoffs", "open handoffs", "show open handoffs",
-                            "handoff queue", "/queue"})
-RETURNS_COMMANDS = frozenset({"/returns", "returns center", "expected returns"})
+# Staff asking for the queue in their own words ("any open handoffs?", "show me the handoff
+# queue") get the queue: the assistant, asked, would only record a new handoff.
+QUEUE_REQUEST = re.compile(
+    r"^/(handoffs|queue)$|\bhand-?offs?\s+(queue|list)\b"
+    r"|\b(open|pending|waiting|show|list|any|see)\b.*\bhand-?offs\b")
+RETURNS_REQUEST = re.compile(r"^/returns$|\breturns? cent(er|re)\b|\bexpected returns\b")
 NOTE_TIMEOUT_S = 600
 STALE = "That button is no longer active; nothing was changed."
 LIVE_KEY = "rescind_decision_buttons"  # the Confirm / Cancel of the decision on screen
@@ -233,12 +237,12 @@ async def command(actor: Actor, text: str) -> bool:
     """Staff commands handled without the assistant (asking the model for the queue would
     only get a new handoff); True when the text was one."""
     said = " ".join(text.lower().split())
-    if not actor.is_staff:
+    if not actor.is_staff or len(said) > 200:
         return False
-    if said in QUEUE_COMMANDS:
+    if QUEUE_REQUEST.search(said):
         await show_queue(actor)
         return True
-    if said in RETURNS_COMMANDS:
+    if RETURNS_REQUEST.search(said):
         await show_returns(actor)
         return True
     return False

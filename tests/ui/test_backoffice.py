@@ -106,7 +106,8 @@ async def test_staff_open_the_queue_without_opening_a_handoff_and_take_one(
     [ticket] = [r["id"] for r in rows(app.store, "handoffs")]
     async with browser(SAM.email) as b:
         await app_module.on_chat_start()
-        for command in ("/handoffs", "open handoffs", "Open Handoffs"):
+        for command in ("/handoffs", "open handoffs", "Any open handoffs?",
+                        "show me the handoff queue"):
             b.clear()
             await say(command)
             assert any(f"#{ticket}" in m and "Ana Lima" in m for m in b.messages())
@@ -135,3 +136,10 @@ async def test_staff_record_a_returned_parcel_in_two_steps(
     assert status(app.store, "A8") == "cancelled"
     services.apply_event(app.store.uow(), "returned", "A8")  # the world event: nothing more
     assert len(rows(app.store, "refunds", order_id="112-0000004")) == 1
+
+
+async def test_only_staff_commands_skip_the_assistant(app: App, browser: BrowserFactory) -> None:
+    from assistant.ui import backoffice
+
+    assert not await backoffice.command(ANA, "/handoffs")  # a customer's is a message
+    assert not await backoffice.command(SAM, "hand this order off to a person")
