@@ -83,6 +83,10 @@ def _start(
         err.write(f"error: no customer or staff account has the e-mail {email!r} in the store "
                   f"at {_where()}. Load the demo world with: python -m store seed\n")
         return None
+    if actor.is_seller:
+        err.write(f"error: {email} is a seller account; sellers answer their requests in the "
+                  "app's seller desk or through the seller API, not in this chat\n")
+        return None
     # The agent's imports are heavy: only once the account is known to exist.
     from assistant.conversation import Conversation, StoredThreads
     from assistant.conversation.factory import engine_for

@@ -148,10 +148,14 @@ def _money(amounts: dict[str, Decimal]) -> str:
 def _emails(f: Final, initial: StoreState, end: StoreState) -> tuple[str, str] | None:
     if f.emails is None:
         return None
-    seen = end.emails - initial.emails
+    # Sent, not only recorded: what reached the mailbox during the dialog.
+    seen = end.sent - initial.sent
     if Counter(f.emails) == seen:
         return None
-    return _pairs_text(Counter(f.emails), "to", "about"), _pairs_text(seen, "to", "about")
+    unsent = (end.emails - initial.emails) - seen
+    note = f" (recorded, not sent: {_pairs_text(unsent, 'to', 'about')})" if unsent else ""
+    return (_pairs_text(Counter(f.emails), "to", "about"),
+            _pairs_text(seen, "to", "about") + note)
 
 
 def _pairs_text(pairs: Counter[tuple[str, str]], a: str, b: str) -> str:

@@ -1,13 +1,16 @@
 """Running one dialog: a fresh in-memory store on a fixed clock at `world.now`, the world
 loaded, then each turn through the app's own conversation (messages and button clicks) or
-the store's event service, a snapshot after each, then checks and monitors."""
+the store's event service, the mailer's delivery into the dialog's own Maildir, a snapshot
+after each, then checks and monitors."""
 
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 import traceback
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from evals.checks import final_misses, turn_misses
@@ -19,6 +22,8 @@ from evals.state import changes, snapshot
 from store import services
 from store.db import Store, memory_store
 from store.domain.model import Actor
+from store.mail.mailer import Mailer
+from store.mail.transport import MaildirTransport
 from store.seed import load_world
 
 
@@ -36,20 +41,27 @@ def run_dialog(dialog: Dialog, sessions: SessionFactory, run: int = 1) -> RunRes
     result = RunResult(dialog.id, dialog.path, dialog.title, dialog.policy, dialog.tags, run)
     started = time.perf_counter()
     store = memory_store(_Clock(dialog.now))
+    mail = tempfile.TemporaryDirectory(prefix="rescind-eval-mail-")
     try:
-        _run(dialog, sessions, store, result)
+        _run(dialog, sessions, store, result, Path(mail.name))
     except Exception as e:  # a crash is a failed run, reported with where it happened
         result.error = f"{type(e).__name__}: {e}"
         result.turns.append(TurnRecord(0, dialog.line, "error", "", note=_trace(e)))
     finally:
         store.engine.dispose()
+        mail.cleanup()
         result.seconds = time.perf_counter() - started
     return result
 
 
-def _run(dialog: Dialog, sessions: SessionFactory, store: Store, result: RunResult) -> None:
+def _run(
+    dialog: Dialog, sessions: SessionFactory, store: Store, result: RunResult, maildir: Path,
+) -> None:
     load_world(store.uow(), dialog.world)
-    initial = state = snapshot(store.engine)
+    # The app's mailer, after every turn, into the dialog's own mailbox: `final: emails`
+    # checks what was sent, and each turn's snapshot already shows its e-mails as sent.
+    mailer = Mailer(store, MaildirTransport(maildir))
+    initial = state = snapshot(store.engine, maildir)
     session = sessions(store, Actor(dialog.role, dialog.actor), f"eval-{dialog.id}-{result.run}")
     steps: list[Step] = []
     shown: dict[str, Any] | None = None  # the latest proposal, whose buttons a click presses
@@ -61,7 +73,8 @@ def _run(dialog: Dialog, sessions: SessionFactory, store: Store, result: RunResu
         except Exception as e:
             result.error = f"turn {turn.index} (line {turn.line}): {type(e).__name__}: {e}"
             record.note = _trace(e)
-        after = snapshot(store.engine)
+        mailer.deliver_due()
+        after = snapshot(store.engine, maildir)
         record.changes = changes(state, after)
         steps.append(Step(turn, record, state, after))
         if turn.expect is not None:

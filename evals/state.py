@@ -8,9 +8,11 @@ verifications and chat history are read too (the monitors need them) but never c
 
 from __future__ import annotations
 
+import mailbox
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -67,6 +69,8 @@ class Refund:
 class StoreState:
     rows: dict[str, tuple[tuple[Any, ...], ...]]  # business tables, in primary-key order
     raw: dict[str, tuple[dict[str, Any], ...]]  # every table read, as mappings
+    # E-mails delivered to the dialog's mailbox (recipient, order), as the mailer sent them.
+    mailbox: tuple[tuple[str, str], ...] = ()
 
     # --- views over the rows ---------------------------------------------------------------
     @property
@@ -93,7 +97,13 @@ class StoreState:
 
     @property
     def emails(self) -> Counter[tuple[str, str]]:
+        """Recorded in the outbox."""
         return Counter((r["to"], r["order_id"]) for r in self.raw["emails"])
+
+    @property
+    def sent(self) -> Counter[tuple[str, str]]:
+        """Actually delivered: what the customer's mailbox holds."""
+        return Counter(self.mailbox)
 
     def pairs(self, table: str) -> set[tuple[str, str]]:
         return {(r["order_id"], r["item_id"]) for r in self.raw[table]}
@@ -129,7 +139,16 @@ class StoreState:
         return {i for p in self.pending(actor_kind, actor_email) for i in p.item_ids}
 
 
-def snapshot(engine: Engine) -> StoreState:
+def read_mailbox(path: Path | None) -> tuple[tuple[str, str], ...]:
+    """(recipient, order id) of every message in a Maildir, in delivery-key order."""
+    if path is None or not path.exists():
+        return ()
+    box = mailbox.Maildir(path, create=False)
+    found = [box.get_message(key) for key in sorted(box.iterkeys())]
+    return tuple((str(m["To"]), str(m["X-Rescind-Order"] or "")) for m in found)
+
+
+def snapshot(engine: Engine, maildir: Path | None = None) -> StoreState:
     rows: dict[str, tuple[tuple[Any, ...], ...]] = {}
     raw: dict[str, tuple[dict[str, Any], ...]] = {}
     with engine.connect() as conn:
@@ -139,7 +158,7 @@ def snapshot(engine: Engine) -> StoreState:
             raw[name] = tuple(dict(r._mapping) for r in found)
             if name in BUSINESS_TABLES:
                 rows[name] = tuple(tuple(r) for r in found)
-    return StoreState(rows, raw)
+    return StoreState(rows, raw, read_mailbox(maildir))
 
 
 def same_business(a: StoreState, b: StoreState) -> bool:

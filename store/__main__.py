@@ -1,4 +1,4 @@
-"""`python -m store seed|explain|migrate`: the store without chat."""
+"""`python -m store seed|explain|migrate|mail|seller`: the store without chat."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from store import services
+from store import cli_flows, services
 from store.db import open_store
 from store.domain.errors import DomainError
 from store.domain.model import Actor
@@ -26,12 +26,15 @@ def main(argv: list[str] | None = None) -> int:
     explain = sub.add_parser("explain", help="per item: can it be cancelled, and why")
     explain.add_argument("order_id")
     sub.add_parser("migrate", help="apply Alembic migrations (DATABASE_URL or SQLite file)")
+    cli_flows.add_parsers(sub)
     args = parser.parse_args(argv)
 
     store = open_store()
     if args.command == "migrate":
         print("schema is at the latest revision")
         return 0
+    if args.command in ("mail", "seller"):
+        return cli_flows.run(store, args)
     if args.command == "seed":
         return _seed(store, reset_first=args.reset, if_empty=args.if_empty)
     return _explain(store, args.order_id)

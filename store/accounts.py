@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 
+from store import sellers
 from store.domain.model import Actor
 from store.unit_of_work import UnitOfWork
 
@@ -35,6 +36,9 @@ def authenticate(uow: UnitOfWork, email: str, password: str) -> Actor | None:
             stored = uow.repo.password_hash(kind, email)
             if stored is not None:
                 return Actor(kind, email) if check_password(password, stored) else None  # type: ignore[arg-type]
+        stored = sellers.password_hash(uow, email)
+        if stored is not None:
+            return Actor("seller", email) if check_password(password, stored) else None
     return None
 
 
@@ -46,4 +50,6 @@ def account_role(uow: UnitOfWork, email: str) -> Actor | None:
             return Actor("staff", email)
         if uow.repo.customer(email):
             return Actor("customer", email)
+        if sellers.exists(uow, email):
+            return Actor("seller", email)
     return None

@@ -7,6 +7,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sqlalchemy import insert
+
+from store import sellers
 from store.accounts import hash_password
 from store.domain.model import Customer, Item, ItemStatus, Order, StaffMember, money, utc
 from store.sql.orm import Base
@@ -19,6 +22,7 @@ DEMO_LOGINS = (
     ("bob@example.com", "customer"),
     ("cleo@example.com", "customer"),
     ("sam@shop.example", "staff"),
+    ("lumen@sellers.example", "seller (Lumen Ltd)"),
 )
 
 
@@ -61,6 +65,12 @@ def load_world(uow: UnitOfWork, world: Mapping[str, Any], *, passwords: bool = F
                 item_ids.add(i.id)
             order_ids.add(order.id)
             writer.order(order)
+        for seller in world.get("sellers", []) or []:  # the demo world's; dialogs have none
+            conn = uow.repo.connection
+            conn.execute(insert(sellers.SELLERS).values(
+                email=seller["email"], name=seller["name"], password_hash=pw))
+            conn.execute(insert(sellers.NAMES), [
+                {"name": n, "seller_email": seller["email"]} for n in seller["names"]])
         uow.commit()
 
 
@@ -175,10 +185,19 @@ def demo_world(now: datetime) -> dict[str, Any]:
     people = {"ana": ("ana@example.com", "Ana Lima", "10115"),
               "bob": ("bob@example.com", "Bob Stone", "SW1A 1AA"),
               "cleo": ("cleo@example.com", "Cleo Park", "75001")}
+    seller_names = sorted({i["seller"] for _, _, _, items in orders for i in items
+                           if i.get("seller")})
     return {
         "now": now.isoformat(),
         "customers": [{"email": e, "name": n, "postcode": p} for e, n, p in people.values()],
         "staff": [{"email": "sam@shop.example", "name": "Sam Rivera"}],
+        # One seller account per seller name: lumen@sellers.example answers for Lumen Ltd.
+        "sellers": [{"email": f"{_slug(n)}@sellers.example", "name": n, "names": [n]}
+                    for n in seller_names],
         "orders": [{"id": oid, "customer": people[who][0], "placed_at": at, "items": items}
                    for oid, who, at, items in orders],
     }
+
+
+def _slug(name: str) -> str:
+    return "".join(c for c in name.split()[0].lower() if c.isalnum())

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
+from store import sellers
 from store.domain import errors
 from store.domain.model import (
     Actor,
@@ -26,11 +27,11 @@ from store.domain.model import (
     ProposalKind,
     ProposalStatus,
     Reason,
-    RequestStatus,
     money,
     valid_id,
 )
 from store.domain.policy import Decision, DecisionKind, decide, decide_order
+from store.mail import compose, outbox
 from store.unit_of_work import UnitOfWork
 from store.views import OrderView, Outcome, ProposalView, ProposeResult, fingerprint
 
@@ -341,13 +342,7 @@ def _apply(
 def _email_cancellation(
     uow: UnitOfWork, order: Order, items: Sequence[Item], refund: Decimal, now: datetime
 ) -> None:
-    lines = "\n".join(f"- {i.title} x{i.qty}: {i.amount}" for i in items)
-    uow.repo.add_email(
-        order.customer_email, order.id, f"Cancellation confirmed for order {order.id}",
-        f"These items of order {order.id} are cancelled:\n{lines}\n"
-        f"Refund of {refund} to your original payment method.",
-        now,
-    )
+    outbox.items_refunded(uow, compose.CANCELLED, order, items, refund, now)
 
 
 # --- staff ---------------------------------------------------------------------------------
@@ -420,6 +415,7 @@ def hand_off(
 class EventResult:
     applied: bool
     message: str
+    code: str = "done"  # or why nothing was applied: already, not_flagged, conflict, ...
 
 
 _MOVES: dict[str, tuple[frozenset[ItemStatus], ItemStatus]] = {
@@ -446,7 +442,7 @@ def apply_event(uow: UnitOfWork, kind: EventKind, item_id: str) -> EventResult:
         elif kind in ("seller_approves", "seller_denies"):
             result = _seller_answers(uow, item, approve=kind == "seller_approves")
         elif kind == "returned":
-            result = _returned(uow, item)
+            result = returned_parcel(uow, item)
         else:
             raise errors.InvalidEvent(f"Unknown event {kind!r}.")
         uow.repo.audit(uow.now(), SYSTEM, f"event_{kind}",
@@ -469,51 +465,35 @@ def _move(uow: UnitOfWork, item: Item, kind: str) -> EventResult:
 
 
 def _seller_answers(uow: UnitOfWork, item: Item, *, approve: bool) -> EventResult:
-    request = uow.repo.seller_request(item.id, lock=True)
-    if request is None or request.status is not RequestStatus.PENDING:
-        return EventResult(False, f"No pending seller request for {item.id}.")
-    now = uow.now()
-    if not approve:
-        uow.repo.set_request_status(item.id, RequestStatus.DENIED, now)
-        return EventResult(True, f"The seller denied the request for {item.id}.")
-    uow.repo.set_request_status(item.id, RequestStatus.APPROVED, now)
-    order = uow.repo.order(item.order_id, lock=True)
-    assert order is not None
-    fresh = order.item(item.id)
-    if fresh is None or fresh.status is ItemStatus.CANCELLED:
-        return EventResult(True, f"The seller approved; {item.id} was already cancelled.")
-    seller = Actor("staff", f"seller:{item.seller}")
-    uow.repo.set_item_status([item.id], ItemStatus.CANCELLED)
-    uow.repo.add_cancellations(order.id, [item.id], Reason.OTHER, "approved by the seller",
-                               seller, order.customer_email, Channel.SELLER.value, None, now)
-    uow.repo.add_refund(order.id, fresh.amount, [item.id], f"seller:{item.id}", now)
-    _email_cancellation(uow, order, [fresh], fresh.amount, now)
-    return EventResult(True, f"The seller approved; {item.id} is cancelled and refunded.")
+    """The world's seller answers: the same core use case as the seller view and API."""
+    answer = sellers.settle(uow, item, approve=approve, decided_by=f"event:{item.seller}")
+    return EventResult(answer.applied, answer.message, answer.code)
 
 
-def _returned(uow: UnitOfWork, item: Item) -> EventResult:
+def returned_parcel(uow: UnitOfWork, item: Item) -> EventResult:
     """P10: a parcel the customer refused is back at the returns center. Only a flagged
     refusal is refunded this way, once (P9): the item's sale is undone, so it is cancelled,
-    refunded and the customer e-mailed, as for any cancellation (P8)."""
+    refunded and the customer e-mailed. Runs in the caller's transaction: the world event
+    here, a staff member's recorded return in store/returns.py."""
     order = uow.repo.order(item.order_id, lock=True)
     assert order is not None
     fresh = order.item(item.id)
     history = uow.repo.histories(order.id).get(item.id)
     if fresh is None or history is None or not history.refusal_flagged:
         return EventResult(False, f"{item.id} was never flagged for refusal; a return of it "
-                                  "is not refunded this way.")
+                                  "is not refunded this way.", "not_flagged")
     if fresh.status is ItemStatus.CANCELLED:
-        return EventResult(False, f"{item.id} is already back and refunded.")
+        return EventResult(False, f"{item.id} is already back and refunded.", "already")
     if fresh.status is not ItemStatus.SHIPPED:
         return EventResult(False, f"{item.id} is {fresh.status.value}; only a shipped parcel "
-                                  "can come back refused.")
+                                  "can come back refused.", "conflict")
     now = uow.now()
     uow.repo.set_item_status([item.id], ItemStatus.CANCELLED)
     uow.repo.add_cancellations(order.id, [item.id], Reason.OTHER,
                                "refused at the door and returned", SYSTEM,
                                order.customer_email, Channel.RETURNS.value, None, now)
     uow.repo.add_refund(order.id, fresh.amount, [item.id], f"return:{item.id}", now)
-    _email_cancellation(uow, order, [fresh], fresh.amount, now)
+    outbox.items_refunded(uow, compose.RETURN_REFUNDED, order, [fresh], fresh.amount, now)
     return EventResult(True, f"{item.id} is back at the returns center; refunded "
                              f"{fresh.amount}.")
 

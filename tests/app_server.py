@@ -82,7 +82,10 @@ def running_app(directory: Path, database_url: str | None = None,
                    if not k.startswith(("OPENAI_", "RESCIND_", "CHAINLIT_", "DATABASE_URL"))}
     environment.update(DATABASE_URL=database_url, CHAINLIT_AUTH_SECRET=SECRET,
                        CHAINLIT_APP_ROOT=str(root), RESCIND_PROVIDER="offline",
-                       PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", **env)
+                       # The app's mailer delivers here, never into the repository's var/.
+                       RESCIND_MAILDIR=str(directory / "mail"),
+                       PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    environment.update(env)
     with log.open("w") as out:
         process = subprocess.Popen(
             [str(CHAINLIT), "run", str(ROOT / "assistant" / "ui" / "app.py"), "--host", "127.0.0.1",

@@ -18,7 +18,7 @@ from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool, tool
 from pydantic import Field
 
-from store import services
+from store import handoffs, services
 from store.domain.model import ProposalKind, Reason
 from tools.context import ToolContext
 from tools.results import dump, guarded
@@ -71,8 +71,15 @@ def run_check_cancelled(ctx: ToolContext, order_id: str | None = None) -> dict[s
 
 
 def run_hand_off(ctx: ToolContext, summary: str, order_id: str | None = None) -> dict[str, Any]:
-    return guarded(lambda: {"ok": True, "ticket": services.hand_off(
-        ctx.store.uow(), ctx.actor, summary, order_id, ctx.thread_id)})
+    def run() -> dict[str, Any]:
+        ticket = services.hand_off(ctx.store.uow(), ctx.actor, summary, order_id,
+                                   ctx.thread_id)
+        result: dict[str, Any] = {"ok": True, "ticket": ticket}
+        if not ctx.actor.is_staff:  # what to tell the customer: how they will be contacted
+            result["contact"] = handoffs.contact_notice(ctx.actor.email)
+        return result
+
+    return guarded(run)
 
 
 def run_verify_caller(

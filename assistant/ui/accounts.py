@@ -18,12 +18,14 @@ from store.domain.model import Actor
 
 log = logging.getLogger(__name__)
 
-PROFILES = {"customer": "Customer assistant", "staff": "Support desk"}
+PROFILES = {"customer": "Customer assistant", "staff": "Support desk",
+            "seller": "Seller desk"}
 _DESCRIPTIONS = {
     "customer": "Cancel items of your orders, check where an order is and whether a "
     "cancellation went through.",
     "staff": "Look up any order and whether it can be cancelled; act for a caller once you "
-    "have verified them.",
+    "have verified them. Work the handoff queue and record returned parcels.",
+    "seller": "Answer your customers' cancellation requests: approve or deny each one.",
 }
 _STARTERS = {
     "customer": [
@@ -38,6 +40,11 @@ _STARTERS = {
          "/public/icons/search.svg"),
         ("Verify a caller", "I have a caller on the phone; I need to verify them.",
          "/public/icons/phone.svg"),
+        ("Open handoffs", "/handoffs", "/public/icons/check.svg"),
+        ("Returns center", "/returns", "/public/icons/package.svg"),
+    ],
+    "seller": [
+        ("Pending requests", "Show my pending requests", "/public/icons/package.svg"),
     ],
 }
 MAX_EMAIL = 254
@@ -74,7 +81,8 @@ def _user(actor: Actor, provider: str) -> cl.User:
 def profile_for(actor: Actor) -> cl.ChatProfile:
     return cl.ChatProfile(
         name=PROFILES[actor.kind],
-        markdown_description=f"{_DESCRIPTIONS[actor.kind]}\n\n{runtime.model_notice()}",
+        markdown_description=_DESCRIPTIONS[actor.kind] + (
+            "" if actor.is_seller else f"\n\n{runtime.model_notice()}"),
         icon="/public/logo.svg",
         default=True,
     )

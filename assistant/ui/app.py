@@ -10,13 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 import chainlit as cl
+import chainlit.server
 from chainlit.types import ThreadDict
 from starlette.datastructures import Headers
 
-from assistant.ui import accounts, chat, runtime
+from assistant.ui import accounts, api, chat, runtime
+from assistant.ui import backoffice_hooks as backoffice_hooks  # seller desk, queue, mailer
 from assistant.ui.datalayer import ChatDataLayer
 
 runtime.ensure_auth_secret()  # before Chainlit checks for it, right after loading this module
+api.mount(chainlit.server.app)  # the sellers' API and the staff transcript pages
 
 
 @cl.data_layer

@@ -17,10 +17,11 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from assistant.conversation import Conversation
 from assistant.reply import Reply, ToolEvent
-from assistant.ui import accounts, runtime, views
+from assistant.ui import accounts, backoffice, runtime, views
 from assistant.ui.datalayer import thread_steps
 from assistant.ui.payloads import BadPayload, Click, Pick, parse_click, parse_pick
-from store import services
+from assistant.ui.seller import SellerDesk
+from store import handoffs, services
 from store.domain.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,9 @@ class ChatSession:
         return not self.conversation.actor.is_staff
 
     # --- handlers ------------------------------------------------------------------------
-    async def on_message(self, text: str) -> Reply:
+    async def on_message(self, text: str) -> Reply | None:
+        if await backoffice.command(self.conversation.actor, text):
+            return None  # a staff command (the handoff queue, returns), not for the assistant
         async with self.lock:
             reply = await asyncio.to_thread(self.conversation.send, text)
             await self.show(reply)
@@ -113,7 +116,11 @@ class ChatSession:
         if reply.outcome is not None and reply.outcome.get("done") \
                 and reply.outcome.get("action") == "cancel":
             actions.append(views.cancelled_action())
-        await views.say(reply.text, views.cards(reply, pickable=self.pickable), actions)
+        text = reply.text
+        if not self.conversation.actor.is_staff and any(
+                e.name == "hand_off_to_staff" and e.result.get("ok") for e in reply.tool_events):
+            text += "\n" + handoffs.contact_notice(self.conversation.actor.email)
+        await views.say(text, views.cards(reply, pickable=self.pickable), actions)
 
     async def _retire_buttons(self) -> None:
         for action in self.live:
@@ -122,7 +129,7 @@ class ChatSession:
 
 
 # --- session lifecycle -----------------------------------------------------------------------
-async def start(history: list[BaseMessage] | None = None) -> ChatSession | None:
+async def start(history: list[BaseMessage] | None = None) -> ChatSession | SellerDesk | None:
     """Build the chat for the signed-in account. The role is the account's, whatever chat
     profile the browser claimed; the session's profile is corrected to match."""
     actor = await accounts.actor_of(views.session_get("user"))
@@ -131,6 +138,11 @@ async def start(history: list[BaseMessage] | None = None) -> ChatSession | None:
         return None
     session = cl.context.session
     session.chat_profile = accounts.settle_profile(actor, session.chat_profile)
+    if actor.is_seller:
+        desk = SellerDesk(actor)
+        views.session_set(SESSION_KEY, desk)
+        await backoffice.show_requests(actor)
+        return desk
     conversation = Conversation(runtime.engine_for(actor.kind), runtime.store(), actor,
                                 thread_id=session.thread_id, threads=runtime.threads(),
                                 history=history)
@@ -139,7 +151,7 @@ async def start(history: list[BaseMessage] | None = None) -> ChatSession | None:
     return chat
 
 
-async def resume(thread: ThreadDict) -> ChatSession | None:
+async def resume(thread: ThreadDict) -> ChatSession | SellerDesk | None:
     """Reopen a thread from the history sidebar. Chainlit has already checked the author; a
     thread of another account is refused here too, before anything of it is used."""
     user = views.session_get("user")
@@ -151,9 +163,9 @@ async def resume(thread: ThreadDict) -> ChatSession | None:
     return await start(history_from(thread))
 
 
-async def current() -> ChatSession | None:
+async def current() -> ChatSession | SellerDesk | None:
     chat = views.session_get(SESSION_KEY)
-    if isinstance(chat, ChatSession):
+    if isinstance(chat, ChatSession | SellerDesk):
         return chat
     if chat == CLOSED:
         await views.say("This chat is closed; start a new chat.")

@@ -452,6 +452,23 @@ class ChatDataLayer(BaseDataLayer):
 
         return bool(await self._write(w, "delete_feedback"))
 
+    async def append_message(self, thread_id: str, author: str, text: str) -> bool:
+        """A message from the server into an existing thread that no session has open (a
+        support notice). Not for browser-driven writes: callers check the right first."""
+        def w(conn: Connection) -> bool:
+            if conn.execute(select(THREADS.c.id).where(THREADS.c.id == thread_id)).first() \
+                    is None:
+                return False
+            now = _now()
+            conn.execute(insert(STEPS).values(
+                id=str(uuid.uuid4()), thread_id=thread_id, name=author,
+                type="assistant_message", output=text, input="", metadata={},
+                created_at=now, start=now, end=now, streaming=False))
+            _ensure_thread(conn, thread_id, now)
+            return True
+
+        return bool(await self._write(w, "append_message"))
+
     # --- misc ----------------------------------------------------------------------------
     async def build_debug_url(self) -> str:
         return ""

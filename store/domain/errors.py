@@ -108,3 +108,25 @@ class StoreUnavailable(DomainError):
     def __init__(self, message: str = "The order store is unavailable right now; nothing was "
                  "changed. Please try again in a moment.") -> None:
         super().__init__(message)
+
+
+# --- the flows beyond the chat: sellers, the returns center, the handoff queue -------------
+class RequestNotFound(DomainError):
+    """No cancellation request (or no such item, ticket or parcel) to act on."""
+
+    code = "request_not_found"
+    rules = ("P5",)
+
+
+class NotYours(DomainError):
+    """A seller answering another seller's request, staff closing a ticket someone else took."""
+
+    code = "not_yours"
+    rules = ("P1", "P5")
+
+
+class Conflict(DomainError):
+    """The request or ticket is no longer in a state this answer applies to (already decided
+    the other way, shipped meanwhile, taken by someone else)."""
+
+    code = "conflict"

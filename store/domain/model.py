@@ -90,7 +90,7 @@ class RequestStatus(StrEnum):
     DENIED = "denied"
 
 
-ActorKind = Literal["customer", "staff"]
+ActorKind = Literal["customer", "staff", "seller"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +103,11 @@ class Actor:
     @property
     def is_staff(self) -> bool:
         return self.kind == "staff"
+
+    @property
+    def is_seller(self) -> bool:
+        """A third-party seller's account: answers requests for its own items, nothing more."""
+        return self.kind == "seller"
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.email}"

@@ -136,6 +136,8 @@ class SellerRequestRow(Base):
     proposal_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who answered: "seller:<account e-mail>" from the seller view or API, or a world event.
+    decided_by: Mapped[str | None] = mapped_column(String(300))
 
 
 class RefusalFlagRow(Base):
@@ -150,7 +152,8 @@ class RefusalFlagRow(Base):
 
 
 class EmailRow(Base):
-    """The outbox (P8): a mailer would send and mark these; the store only records them."""
+    """The outbox (P8): written in the transaction of the change it reports; the mailer
+    (store/mail) sends each row and marks it sent. Rows are never deleted."""
 
     __tablename__ = "emails"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -159,7 +162,18 @@ class EmailRow(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # What the message reports (cancelled, seller_approved, ...) and its facts (items,
+    # refund), from which the mailer renders the plain-text and HTML parts.
+    kind: Mapped[str | None] = mapped_column(String(30))
+    data: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    # Delivery bookkeeping: a claim (lease) so two mailers never send one row at once, the
+    # attempts so far, when to try again (backoff) and why the last attempt failed.
+    message_id: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
 
 
 class HandoffRow(Base):
@@ -172,6 +186,11 @@ class HandoffRow(Base):
     summary: Mapped[str] = mapped_column(Text)
     thread_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The queue (store/handoffs.py): one staff member takes it, then closes it with a note.
+    taken_by: Mapped[str | None] = mapped_column(String(254))
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class VerificationRow(Base):

@@ -352,9 +352,12 @@ class SqlRepository:
             ],
         )
 
-    def add_email(self, to: str, order_id: str, subject: str, body: str, at: datetime) -> None:
+    def add_email(
+        self, to: str, order_id: str, subject: str, body: str, at: datetime, *,
+        kind: str | None = None, data: dict[str, Any] | None = None,
+    ) -> None:
         self._write(_INSERT_EMAIL, dict(to=to, order_id=order_id, subject=subject, body=body,
-                                      created_at=at, sent_at=None))
+                                      created_at=at, sent_at=None, kind=kind, data=data))
 
     def add_handoff(
         self, actor: Actor, customer_email: str | None, order_id: str | None, summary: str,

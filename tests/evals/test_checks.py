@@ -135,6 +135,20 @@ def test_final_emails_are_the_exact_list_by_recipient_and_order(final: str, pass
     assert run(CONFIRMED, f"  emails: {final}\n").passed is passes
 
 
+def test_final_emails_count_only_what_was_sent_not_what_was_recorded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from store.mail.transport import DeliveryError, MaildirTransport
+
+    def down(self: MaildirTransport, message: object, key: str) -> None:
+        raise DeliveryError("mail server down")
+
+    monkeypatch.setattr(MaildirTransport, "deliver", down)
+    result = run(CONFIRMED, '  emails: [{to: ana@example.com, about: "112-0000001"}]\n')
+    [miss] = result.misses
+    assert miss.check == "emails" and "recorded, not sent" in miss.seen
+
+
 @pytest.mark.parametrize(("key", "value", "passes"), [
     ("seller_requests", "[]", True),
     ("seller_requests", '[{order: "112-0000001", item: A2}]', False),

@@ -43,6 +43,8 @@ class ScriptedModel(BaseChatModel):
         if isinstance(last, ToolMessage):
             return AIMessage("Here is what the order system says.")
         text = str(last.content).lower() if isinstance(last, HumanMessage) else ""
+        if "a person" in text or "human" in text:
+            return _call("hand_off_to_staff", {"summary": "asked for a person"})
         if "go through" in text or "went through" in text or "cancelled orders" in text:
             return _call("check_cancelled", {})
         if match := ORDER_ID.search(text):
