@@ -25,8 +25,8 @@ from assistant.agent.loop import (
     _Turn,
 )
 from assistant.agent.memory import lean, repair_history, text_of, trim_history
-from assistant.guard import replies as guard
 from assistant.guard.consent import is_plain_no, is_plain_yes
+from assistant.guard.replies import ReplyGuard, Review
 from assistant.reply import Reply
 from store import services
 from store.db import Store
@@ -127,7 +127,7 @@ class Conversation:
         reply = _reply_from(turn)
         if reply.error is not None:
             return self._remember(text, reply)
-        final = self._guarded(reply, turn)
+        final = self._guarded(reply, turn, question)
         self._keep_in_memory([question, *(final if m is turn.final and final is not None
                                           else lean(m) for m in turn.kept)])
         if reply.proposal is not None:
@@ -135,39 +135,40 @@ class Conversation:
             self._yes_expected = True
         return reply
 
-    def _guarded(self, reply: Reply, turn: _Turn) -> BaseMessage | None:
-        """P12: a model-written reply that the store contradicts is replaced by the facts,
-        here and in the memory the model sees next. Fixed-wording replies need no check."""
+    def _guarded(self, reply: Reply, turn: _Turn, question: HumanMessage) -> BaseMessage | None:
+        """P12: a model-written reply is reviewed sentence by sentence against the store;
+        a false outcome claim is corrected or removed, here and in the memory the model sees
+        next. Fixed-wording replies need no check."""
         if turn.wrote:
-            self._guard_note(reply, turn)
+            self._guard_note(reply, turn, question)
             return turn.final
         if turn.final is None:
             return turn.final
-        try:
-            corrected = guard.check(reply.text, self.store, self.actor,
-                                    [*self.history, *turn.kept], self.context.acting_for)
-        except DomainError:
-            return turn.final  # the store is down: the turn's tools said so already
-        if corrected is None:
+        review = self._review(reply.text, turn, question)
+        if review is None or not review.changed:
             return turn.final
-        log.warning("model reply contradicted the store; replaced: %r", reply.text[:200])
-        reply.text, reply.streamed, reply.corrected = corrected, False, True
-        return AIMessage(corrected)
+        log.warning("model reply contradicted the store; corrected: %s", review.problems)
+        reply.text, reply.streamed, reply.corrected = review.text, False, True
+        return AIMessage(review.text)
 
-    def _guard_note(self, reply: Reply, turn: _Turn) -> None:
+    def _guard_note(self, reply: Reply, turn: _Turn, question: HumanMessage) -> None:
         """A note beside a write call is the model's own words: checked like any reply, and
         dropped (the fixed-wording proposal stays) if the store contradicts it."""
         note = _write_note(turn)
         if not note:
             return
-        try:
-            corrected = guard.check(note, self.store, self.actor,
-                                    [*self.history, *turn.kept], self.context.acting_for)
-        except DomainError:
-            corrected = None
-        if corrected is not None:
+        review = self._review(note, turn, question)
+        if review is not None and review.changed:
             reply.text = reply.text.removeprefix(f"{note}\n")
             reply.corrected = True
+
+    def _review(self, text: str, turn: _Turn, question: HumanMessage) -> Review | None:
+        try:
+            return ReplyGuard.for_turn(
+                self.store, self.actor, [*self.history, question, *turn.kept], self.thread_id,
+                self.context.acting_for).review(text)
+        except DomainError:
+            return None  # the store is down: the turn's tools said so already
 
     def pick(
         self, order_id: str, item_ids: list[str], reason: str | None,

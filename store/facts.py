@@ -23,6 +23,7 @@ class ItemFacts:
     order_id: str
     item_id: str
     title: str
+    seller: str | None  # None: sold by the shop itself
     amount: Decimal  # unit price x qty
     status: str  # pending | unshipped | processing | shipped | delivered | cancelled
     seller_request: str | None  # pending | approved | denied, None: never requested
@@ -86,7 +87,7 @@ def reply_facts(
         for item in order.items:
             h = histories.get(item.id)
             items.append(ItemFacts(
-                oid, item.id, item.title, item.amount, item.status.value,
+                oid, item.id, item.title, item.seller, item.amount, item.status.value,
                 h.seller_request.status.value if h and h.seller_request else None,
                 bool(h and h.refusal_flagged), item.id in refunded))
         orders.append(OrderFacts(oid, tuple(items),

@@ -1,123 +1,380 @@
-"""What a reply claims about the store, read conservatively.
+"""Reading what a sentence asserts about outcomes (P12), for recall.
 
-Only plain statements of fact count: "Cancelled: X", "X has been cancelled", "I've cancelled
-X". A clause with a negation, a modal or a condition ("can't be cancelled", "I can cancel",
-"once it ships", a question) is not a claim, and other items' titles are masked so a list
-line about one item never speaks for its neighbour. False alarms would teach people to
-ignore the monitor, so anything ambiguous is let through.
+A sentence asserts an outcome when it states, as done, that something was cancelled,
+refunded (or a refund is on its way), e-mailed, requested from a seller, approved or denied
+by one, flagged for refusal, or simply "done", "all set", "went through"; or that an item is
+in a state. A statement under a negation ("hasn't been cancelled"), a modal ("can be
+cancelled"), a condition ("once you confirm, ... will be"), in a question, or about items in
+general ("cancelled items are refunded") asserts nothing. Future refunds and e-mails are
+claims unless conditional: "you'll receive your refund in 3-5 days" says a refund was issued.
+
+Each claim carries the mentions it is about (the subject before a passive verb, the object
+after an active one, or what its own words name); none means "it", "everything" or no
+subject at all, which the guard resolves from the conversation.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
 
-_CANCELLED = r"cancel{1,2}ed"
-_CLAUSES = re.compile(r"(?<=[.!?;])\s+|\n+")
-_HEDGE = re.compile(
-    r"\b(?:not|never|no|nothing|cannot|can|could|would|will|shall|may|might|should|must|if|"
-    r"once|whether|unless|until|able|unable|want|wish|try|failed|fail|expect|expected|"
-    r"request|requested|ask|asked)\b|n't|\?", re.IGNORECASE)
-_SOFT_HEDGE = re.compile(
-    r"\b(?:not|never|no|cannot|can|could|would|will|shall|may|might|should|if|once|whether|"
-    r"unless|until|able|unable)\b|n't|\?", re.IGNORECASE)
-_GAP = r"(?:(?!\b(?:is|are|was|were|has|have|can|and|but|or)\b)[^.;:!?\n]){0,40}?"
-# Within a list of cancelled things: "and" continues it, "but"/"except" leaves it.
-_LIST_GAP = r"(?:(?!\b(?:but|except|while|although|though|however|whereas)\b)[^.;!?\n]){0,60}?"
-_EMAIL_SENT = re.compile(
-    r"e-?mail\b[^.;\n]{0,40}?\b(?:was|has been|have been|is|got)\s+sent|"
-    r"\bsent\s+(?:you\s+)?(?:a|an|the)\s+(?:confirmation\s+)?e-?mail", re.IGNORECASE)
-_REQUEST_SENT = re.compile(
-    r"request\b[^.;\n]{0,30}?\b(?:was|has been|have been|is)\s+sent|\brequest\s+sent\b|"
-    r"\b(?:sent|forwarded)\s+(?:a|an|the|your)\s+(?:cancellation\s+)?request", re.IGNORECASE)
-_REFUSAL_FLAGGED = re.compile(
-    r"\brefusal\s+(?:was\s+|has been\s+|is\s+)?(?:flagged|recorded|noted)|"
-    r"\b(?:told|notified|informed)\s+the\s+returns\s+cent", re.IGNORECASE)
-_CONDITIONAL = re.compile(r"\b(?:if|once|when|whether|unless|until|would|will)\b|\?",
-                          re.IGNORECASE)
-STATES = ("pending", "unshipped", "processing", "shipped", "delivered")
-PLACEHOLDER = "\u2063item\u2063"
+from assistant.guard.mentions import MASK, Mention, masked
+
+Kind = Literal["cancel", "partial", "not_cancelled", "refund", "email", "request", "approved",
+               "denied", "flag", "done", "state"]
+
+_I = re.IGNORECASE
+_M = MASK + "+"
+_C = r"cancel{1,2}ed"
+# The outcome patterns, one way of saying it per line. <G> is any words up to the end of the
+# sentence (a decimal point included), <M> a mention, <C> "cancelled" in either spelling.
+# `future` patterns assert an outcome through "will", "should" or "'ll" ("you'll receive your
+# refund in 3-5 days"): claims unless the sentence is conditional.
+_RAW: list[tuple[Kind, str, bool]] = [
+    ("partial", r"\bpartial(?:ly)?\s+<C>\b", False),
+    ("not_cancelled", r"<M>[^.;!?§]{0,20}?\b(?:(?:has|have|was|were|is|are)\s+not|hasn't|"
+                      r"haven't|wasn't|weren't|isn't|aren't|never)\s+(?:been\s+|yet\s+|"
+                      r"actually\s+)*<C>\b", False),
+    ("cancel", r"\b<C>\b", False),
+    ("cancel", r"\bcancel{1,2}ations?\b<G>{0,40}?\b(?:went through|gone through|is complete|"
+               r"was complete|is done|was successful|is successful|succeeded|worked|(?:has been|"
+               r"was|is|is now)\s+(?:processed|completed|confirmed|finali[sz]ed|made|done|final|"
+               r"through))\b", False),
+    ("cancel", r"\bcancel{1,2}ation\s+(?:successful|complete|completed|confirmed|done|"
+               r"processed)\b", False),
+    ("cancel", r"\b(?:i|we)(?:'ve|\s+have)?\s+(?:\w+\s+){0,3}(?:processed|completed|confirmed|"
+               r"finali[sz]ed|done|put through|taken care of)\s+(?:your|the)\s+"
+               r"cancel{1,2}ations?\b", False),
+    ("cancel", r"\b(?:removed|dropped|took|taken)\b<G>{0,30}?\b(?:from|off)\s+(?:(?:your|the|"
+               r"this|that)\s+order\b|<M>)", False),
+    ("cancel", r"\b(?:called off|voided)\b", False),
+    ("cancel", r"(?:<M>|\b(?:it|they|that|those|these)\b)(?:'s|'re|\s+is|\s+are|\s+has been|"
+               r"\s+have been)?\s*[\u2014\u2013:\-]?\s*gone\b(?!\s+(?:through|out|ahead|to|"
+               r"back|over|up|from))|^\W*gone\b(?!\s+(?:through|out|ahead|to|back|over|up|"
+               r"from))", False),
+    ("refund", r"\b(?:refunded|reimbursed|credited|paid back)\b", False),
+    ("refund", r"\brefunds?\b<G>{0,50}?\b(?:has been|have been|was|were|is being|are being|"
+               r"got)\s+(?:\w+\s+)?(?:issued|sent|processed|initiated|started|approved|paid|"
+               r"made|completed|released|submitted|returned|applied|put through|arranged)\b",
+     False),
+    ("refund", r"\brefunds?\b<G>{0,50}?\b(?:is|are|'s)\s+(?:now\s+|already\s+)?(?:on (?:its|"
+               r"the|their) way|underway|under way|in progress|coming|complete|completed|done|"
+               r"processed|issued|sent|approved|through)\b", False),
+    ("refund", r"\brefunds?\b<G>{0,30}?\b(?:went through|has gone through|went out|has gone "
+               r"out)\b", False),
+    ("refund", r"\brefunds?\s+(?:issued|sent|processed|initiated|complete|completed|approved|"
+               r"done|confirmed|on (?:its|the) way)\b", False),
+    ("refund", r"^\W*refund(?:\s+of|:)\s*[£$€]?\d", False),
+    ("refund", r"\b(?:i|we)(?:'ve|\s+have)?\s+(?:\w+\s+){0,2}(?:issued|sent|processed|"
+               r"initiated|started|arranged|made|put through|approved)\s+(?:a|the|your)\s+"
+               r"(?:full\s+)?refunds?\b", False),
+    ("refund", r"\bmoney\b<G>{0,30}?\b(?:is|has been|was|'s)\s+(?:\w+\s+)?(?:on (?:its|the) "
+               r"way|back|returned|refunded|sent back)\b", False),
+    ("refund", r"\b(?:got|have|received)\s+(?:your\s+|the\s+|all\s+your\s+)?money\s+back\b",
+     False),
+    ("refund", r"\bon (?:its|the) way back to (?:your|the)\b|\bback\s+(?:on|to|in)\s+your\s+"
+               r"(?:card|account|bank|(?:original\s+)?payment method)\b", False),
+    ("refund", r"\b(?:payment|charge)\b<G>{0,40}?\b(?:has been|was|is)\s+(?:now\s+)?"
+               r"(?:reversed|returned|refunded|voided|credited)\b", False),
+    ("refund", r"\byou(?:'ll|\s+will|\s+should|'re going to|\s+are going to)\s+(?:now\s+|"
+               r"soon\s+)?(?:receive|get|see)\s+(?:your\s+|the\s+|a\s+|an\s+)?(?:full\s+)?"
+               r"(?:refund|money back)\b", True),
+    ("refund", r"\brefunds?\b<G>{0,40}?\b(?:will|should|'ll)\s+(?:be\s+)?(?:arrive|reach|"
+               r"show|appear|land|issued|credited|back|processed|sent|on its way)\b", True),
+    ("refund", r"\byou(?:'ll|\s+will|\s+should)\s+be\s+refunded\b", True),
+    ("refund", r"\byou(?:'ll|\s+will|\s+should)\s+(?:get|receive|see)\s+[£$€]?\d[\d.,]*\s+"
+               r"back\b", True),
+    ("email", r"\be-?mails?\b<G>{0,50}?\b(?:has been|have been|was|were|is being|got)\s+"
+              r"(?:sent|delivered|dispatched|issued|emailed|e-mailed)\b", False),
+    ("email", r"\be-?mails?\b<G>{0,40}?\b(?:is|'s)\s+(?:now\s+|already\s+)?(?:on (?:its|the) "
+              r"way|in your inbox|waiting)\b", False),
+    ("email", r"\be-?mails?\b<G>{0,40}?\b(?:went out|has gone out|went to|has gone to|sent|"
+              r"arrived)\b", False),
+    ("email", r"\b(?:i|we)(?:'ve|\s+have)?\s+(?:just\s+|also\s+)?(?:sent|emailed|e-mailed|"
+              r"mailed)\s+you\b|\b(?:emailed|e-mailed)\s+you\b", False),
+    ("email", r"\b(?:i|we)(?:'ve|\s+have)?\s+(?:just\s+|also\s+)?sent\s+(?:you\s+)?(?:the|a|"
+              r"an|your)\s+(?:\w+\s+)?(?:confirmation|e-?mail)\b", False),
+    ("email", r"\bcheck your (?:inbox|e-?mail)\b|\bin your inbox\b|\bconfirmed by e-?mail\b",
+     False),
+    ("email", r"\bconfirmation\b<G>{0,20}?\b(?:has been|was) sent\b|\byou should have "
+              r"(?:received|got|gotten)\b<G>{0,30}?\b(?:e-?mail|confirmation)\b", False),
+    ("email", r"\byou(?:'ll|\s+will|\s+should)\s+(?:now\s+|soon\s+)?(?:receive|get|see|find)"
+              r"\s+(?:a|an|the|your)\s+(?:\w+\s+){0,2}?(?:e-?mail|confirmation)\b", True),
+    ("email", r"\be-?mail\b<G>{0,30}?\b(?:will|should|'ll)\s+(?:arrive|reach|be sent|be with "
+              r"you|land|come)\b", True),
+    ("request", r"\brequests?\b<G>{0,50}?\b(?:has been|have been|was|were|is|got)\s+(?:now\s+|"
+                r"also\s+)?(?:sent|submitted|filed|forwarded|placed|raised|lodged|logged|"
+                r"passed on|made|created|opened|registered|received|delivered)\b", False),
+    ("request", r"\brequests?\b<G>{0,40}?\b(?:went out|has gone out|went to|has gone to|is "
+                r"with|is now with|is pending|is awaiting|awaits|is waiting|is under review|"
+                r"(?:is|are)\s+(?:now\s+)?being\s+(?:reviewed|considered|processed|looked at|"
+                r"handled))\b", False),
+    ("request", r"\brequests?\s+(?:sent|submitted|filed|forwarded|placed|raised|made)\b", False),
+    ("request", r"\b(?:i|we)(?:'ve|\s+have)?\s+(?:just\s+|also\s+|now\s+|already\s+)?(?:sent|"
+                r"submitted|filed|forwarded|placed|raised|lodged|made|passed on|put in|opened)"
+                r"\b<G>{0,40}?\brequests?\b", False),
+    ("request", r"\b(?:i|we)(?:'ve|\s+have)?\s+(?:just\s+|also\s+|now\s+|already\s+|gone "
+                r"ahead and\s+|went ahead and\s+)?(?:asked|contacted|messaged|notified|emailed|"
+                r"e-mailed|told|informed|written to|reached out to)\b<G>{0,30}?(?:\bseller\b|"
+                r"<M>)|\brequested\b", False),
+    ("request", r"(?:\bseller\b|<M>)<G>{0,20}?\b(?:has been|have been|was|is being|got)\s+"
+                r"(?:asked|contacted|notified|informed|told|sent)\b", False),
+    ("request", r"(?:\bseller\b|<M>|\bthey\b)\s+(?:is|are)\s+(?:now\s+)?(?:reviewing|"
+                r"considering|looking at|deciding on)\b|(?:\bseller\b|<M>)\s+(?:has|have|got|"
+                r"received)\s+(?:your|the)\s+(?:cancellation\s+)?request\b", False),
+    ("request", r"\bawaiting\s+(?:the\s+)?seller|\bwaiting\s+(?:for|on)\s+(?:the\s+)?seller|"
+                r"\b(?:sent|forwarded|passed)\b<G>{0,20}?\bto\s+(?:the\s+)?(?:seller|<M>)",
+     False),
+    ("approved", r"<SELLER><G>{0,30}?\b(?:approved|accepted|agreed|granted|okayed|ok'd|signed "
+                 r"off|said yes|gave the go-ahead|confirmed\s+(?:the|your)\s+cancel{1,2}ation)"
+                 r"\b", False),
+    ("approved", r"\b(?:request|cancellation|it)\b<G>{0,20}?\b(?:was|has been|is|got)\s+"
+                 r"(?:approved|accepted|granted)\b|\bapproved\s+by\s+(?:the\s+)?(?:seller|<M>)",
+     False),
+    ("denied", r"<SELLER><G>{0,30}?\b(?:denied|declined|rejected|refused|turned (?:it |them |"
+               r"this |that |(?:the|your) \w+ )?down|said no|won't cancel|will not cancel)\b",
+     False),
+    ("denied", r"\b(?:request|cancellation|it)\b<G>{0,20}?\b(?:was|has been|is|got)\s+"
+               r"(?:denied|declined|rejected|refused|turned down)\b|\bdenied\s+by\s+(?:the\s+)?"
+               r"(?:seller|<M>)", False),
+    ("flag", r"\bflagged\b", False),
+    ("flag", r"\brefusals?\b<G>{0,40}?\b(?:has been|was|is)\s+(?:now\s+)?(?:flagged|recorded|"
+             r"noted|registered|logged|set up|arranged|on file|in place|filed|booked|"
+             r"confirmed)\b|\brefusal\s+(?:flagged|recorded|noted|registered|logged|is on file|"
+             r"on file)\b", False),
+    ("flag", r"\b(?:told|notified|informed|alerted|warned|let|messaged|contacted)\s+(?:the\s+)?"
+             r"returns?\s+cent(?:er|re)\b", False),
+    ("flag", r"\breturns?\s+cent(?:er|re)\b<G>{0,30}?\b(?:has been|was|is|got)\s+(?:now\s+)?"
+             r"(?:told|notified|informed|alerted|expecting|aware|warned)\b|\breturns?\s+"
+             r"cent(?:er|re)\s+(?:now\s+)?(?:knows|expects|has been told)\b", False),
+    ("flag", r"\bmarked\b<G>{0,40}?\b(?:for refusal|as refused|to be refused)\b", False),
+    ("flag", r"\breturns?\s+cent(?:er|re)\s+(?:will|'ll)\s+(?:now\s+)?expect\b", True),
+    ("done", r"^\W*(?:done|all done|all set|sorted|finished|success|completed|complete|there "
+             r"you go)\b|\bconsider (?:it|them|that|this) (?:done|sorted|handled)\b", False),
+    ("done", r"\b(?:went through|gone through|taken care of|all set|all done|good to go|sorted|"
+             r"been done|is done|are done|'s done|was done|succeeded|went fine|went smoothly)\b",
+     False),
+]
+_PLACEHOLDERS = {"<G>": r"(?:[^.;!?]|(?<=\d)\.(?=\d))", "<M>": _M, "<C>": _C, "§": MASK,
+                 "<SELLER>": r"(?:\bseller\b|" + _M + r"|\bthey\b)"}
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    for name, value in _PLACEHOLDERS.items():
+        pattern = pattern.replace(name, value)
+    return re.compile(pattern, _I)
+
+
+_PATTERNS = [(kind, _compile(p), future) for kind, p, future in _RAW]
+_STATES = (r"shipped|unshipped|processing|pending|delivered|in transit|out for delivery|"
+           r"dispatched|being processed|in processing")
+_STATE = re.compile(
+    rf"(?:({_M})|\b(it|they|both|this|that|which)\b)\s*(?:\([^)]{{0,40}}\)\s*)?(?:(?:is|are|"
+    rf"was|were|'s|'re|has|have|had)\s+(?:now\s+|still\s+|already\s+|currently\s+|just\s+|"
+    rf"also\s+)*(?:been\s+)?|[:\u2014\u2013(\-]\s*(?:it\s+is\s+|it\s+has\s+|it's\s+)?|"
+    rf"\s(?=shipped\b))({_STATES}|entered the processing)\b", _I)
+_STATE_NAMES = {"in transit": "shipped", "out for delivery": "shipped",
+                "dispatched": "shipped", "being processed": "processing",
+                "in processing": "processing", "entered the processing": "processing"}
+
+_NEG = re.compile(r"\b(?:not|never|no|nothing|none|neither|nor|without|cannot|unable|yet to|"
+                  r"failed to|instead of)\b|n't\b|n\u2019t\b", _I)
+_MODAL = re.compile(r"\b(?:can|could|would|may|might|shall|must|will|should|let me|able to|"
+                    r"want to|wants to|like to|need to|needs to|have to|has to|going to|try to|"
+                    r"ready to|happy to|glad to|about to|i'll|we'll|you'd)\b|'d\b|'ll\b", _I)
+_COND = re.compile(r"\b(?:if|once|unless|whether|in case|provided|as soon as|when|whenever|"
+                   r"until|till|otherwise|what (?:would|will|could) happen)\b|^\W*(?:should|"
+                   r"were|had)\s+(?:the|you|they|it|your|he|she|this|that)\b", _I)
+_PRESENT_GET = re.compile(r"\b(?:get|gets|getting|be)\s+$", _I)
+_FIRST_PERSON_FUTURE = re.compile(r"\b(?:i|we)(?:'ll|\s+will|\s+shall)\b", _I)
+_ASK = re.compile(r"^\W*(?:is|are|was|were|has|have|had|did|do|does|can|could|would|should|"
+                  r"shall|will|may|what|which|when|where|why|how|who|want|need)\b", _I)
+_GENERIC = re.compile(r"^\W*(?:(?:all|any|every|each|most|some|a|an)\s+)?(?:cancel{1,2}ed\s+|"
+                      r"refunded\s+|third-party\s+|delivered\s+|shipped\s+)?(?:items?|orders?|"
+                      r"products?|refunds?|parcels?|packages?|purchases?|things|cancellations?)"
+                      r"\b", _I)
+_PERFECT = re.compile(r"\b(?:has|have|had|was|were|been)\b|'ve\b", _I)
+_ATTRIBUTIVE = re.compile(r"^\s*[- ]?(?:orders?|items?|products?|view|list|section|tab|page|"
+                          r"status|state)\b", _I)
+_VERB_BEFORE = re.compile(r"(?:\b(?:i|we|you|they|he|she|have|has|had|was|were|is|are|been|be|"
+                          r"just|already|successfully|now|also|and)|'ve|'s|'re)\s*$", _I)
+_ACTIVE = re.compile(r"(?:\b(?:i|we|they)(?:'ve|'d|\s+have|\s+had)?)(?:\s+\w+)"
+                     r"{0,3}\s*$|^\W*$|^\W*(?:ok(?:ay)?|sure|done|yes|great|good news|there "
+                     r"you go|all set)\W*$", _I)
+_EVERY = re.compile(r"\b(?:both|every|everything|entire|whole|fully|completely|the lot|all "
+                    r"(?:of\s+)?(?:it|them|items|the items|your items|the|of the|your)|it's all"
+                    r"|is all|are all|all\s+(?=" + _C + r"))\b", _I)
+_AMOUNT = re.compile(r"(?<![\d\-])[£$€]?(\d{1,7}\.\d{2})(?![\d\-])")
+_ZERO = re.compile(r"(?:sent|so far|refunded|e-?mails?)\s*:\s*0(?:\.00)?\b", _I)
+_CLAUSE = re.compile(r";|\s+(?:but|however|although|though|whereas|while|except|because)\s+|"
+                     r",\s*(?:and|so)\s+|\s+[-\u2013\u2014]+\s+|\s+so\s+", _I)
+_CONNECT = re.compile(r"^[\s()]*(?:\([^)]*\)\s*)?(?:,|and|&|or|plus|as well as|,\s*and|\+|in|"
+                      r"of|from|on|for)?[\s()]*(?:the\s+|your\s+|my\s+|both\s+|also\s+)?$",
+                      _I)
+_MAYBE = re.compile(
+    r"cancel|refund|e-?mail|inbox|request|approv|accept|agree|declin|denied|reject|refus|"
+    r"turned|said|flag|returns? cent|done|set|sorted|through|taken care|success|complete|"
+    r"finish|ship|process|pend|deliver|transit|dispatch|credit|reimburs|money|paid|asked|"
+    r"contact|reach|told|notif|inform|remov|dropped|took|void|called off|on file|marked|good "
+    r"to go|worked|there you go|sent|went|expect|aware|knows|awaiting|waiting|okay|ok'd|way back|"
+    r"on its way|on the way|back|gone|revers|review|sent|consider", _I)
 
 
 @dataclass(frozen=True)
-class Claims:
-    cancelled: frozenset[str]  # titles stated to be cancelled
-    not_cancelled: frozenset[str]  # titles stated not to be cancelled
-    states: frozenset[tuple[str, str]]  # (title, state) stated as the item's current state
-    email_sent: bool
-    request_sent: bool
-    refusal_flagged: bool
+class Claim:
+    kind: Kind
+    start: int  # the words that assert it, in the sentence
+    end: int
+    subjects: tuple[Mention, ...]  # empty: "it", "everything", or no subject at all
+    everything: bool = False  # "all", "both", "the whole order", "fully"
+    state: str | None = None
+    amounts: tuple[Decimal, ...] = ()
+
+    @property
+    def about_orders(self) -> bool:
+        return any(m.kind in ("order", "order-ref") for m in self.subjects) and not any(
+            m.kind == "item" for m in self.subjects)
 
 
-def clauses(text: str) -> list[str]:
-    return [c.strip() for c in _CLAUSES.split(text) if c.strip()]
+def may_claim(sentence: str) -> bool:
+    """Cheap test before the store is asked: could this sentence assert an outcome?"""
+    return _MAYBE.search(sentence) is not None
 
 
-def _title_rx(title: str) -> str:
-    return rf"(?<!\w){re.escape(title)}(?!\w)"
+def read(sentence: str, mentions: list[Mention]) -> list[Claim]:
+    text = masked(sentence, mentions)
+    found: list[Claim] = []
+    spans: list[tuple[int, int]] = []
+    for start, end in _clauses(text):
+        clause = text[start:end]
+        for claim in _read_clause(sentence, text, start, clause, mentions):
+            if not any(a <= claim.start < b for a, b in spans):
+                found.append(claim)
+                spans.append((claim.start, claim.end))
+    return found
 
 
-def _mask_others(clause: str, title: str, titles: Iterable[str]) -> str:
-    # Longest first, so "USB-C cable" is masked before a title "cable" could be.
-    for other in sorted(titles, key=len, reverse=True):
-        if other.casefold() != title.casefold() and other.casefold() not in title.casefold():
-            clause = re.sub(_title_rx(other), PLACEHOLDER, clause, flags=re.IGNORECASE)
-    return clause
+def _clauses(text: str) -> list[tuple[int, int]]:
+    cuts = [0, *(x for m in _CLAUSE.finditer(text) for x in (m.start(), m.end())), len(text)]
+    return [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts) - 1, 2)
+            if text[cuts[k]:cuts[k + 1]].strip()]
 
 
-def _says_cancelled(clause: str, t: str) -> bool:
-    patterns = (
-        rf"\b{_CANCELLED}\s*:[^\n]*{t}",  # "Cancelled: A, B"
-        rf"{t}{_GAP}\b(?:is|are|was|were|has been|have been|got|now)\s+"
-        rf"(?:now\s+|successfully\s+|already\s+|also\s+|been\s+)*{_CANCELLED}\b",
-        rf"\b(?:i|we)(?:'ve|\s+have|\s+had)?\s+(?:now\s+|successfully\s+|just\s+|already\s+)*"
-        rf"{_CANCELLED}\s+{_LIST_GAP}{t}",
-        rf"(?:^|[-•*]\s*|\b(?:successfully|already)\s+){_CANCELLED}\s+(?:the\s+|your\s+)?{t}",
-    )
-    return any(re.search(p, clause, re.IGNORECASE) for p in patterns)
+def _read_clause(
+    sentence: str, text: str, offset: int, clause: str, mentions: list[Mention],
+) -> list[Claim]:
+    inside = [m for m in mentions if offset <= m.start < offset + len(clause)]
+    claims: list[Claim] = []
+    for m in _STATE.finditer(clause):
+        if _asserted(sentence, text, offset, clause, m.start(), m.end(), future=False):
+            state = m.group(3).lower()
+            subject = [x for x in inside if m.group(1) and x.start == offset + m.start(1)]
+            claims.append(Claim("state", offset + m.start(), offset + m.end(),
+                                tuple(subject), state=_STATE_NAMES.get(state, state)))
+    for kind, rx, future in _PATTERNS:
+        for m in rx.finditer(clause):
+            if kind == "cancel" and _attributive(clause, m):
+                continue
+            if not _asserted(sentence, text, offset, clause, m.start(), m.end(), future):
+                continue
+            if kind == "refund" and _ZERO.search(clause):
+                continue
+            subjects = _subjects(kind, clause, offset, m, inside)
+            amounts = tuple(Decimal(a) for a in _AMOUNT.findall(clause))
+            claims.append(Claim(_refine(kind, clause), offset + m.start(), offset + m.end(),
+                                subjects, bool(_EVERY.search(clause)), amounts=amounts))
+    return claims
 
 
-def _says_not_cancelled(clause: str, t: str) -> bool:
-    pattern = (rf"{t}\s+(?:(?:is|was|has|have|are|were)\s+not|isn't|wasn't|hasn't|haven't|"
-               rf"aren't|weren't)\s+(?:been\s+|yet\s+)*{_CANCELLED}\b")
-    return re.search(pattern, clause, re.IGNORECASE) is not None
+def _asserted(
+    sentence: str, text: str, offset: int, clause: str, start: int, end: int, future: bool,
+) -> bool:
+    """Is the trigger at clause[start:end] stated as a fact, not negated, hedged, asked,
+    conditional or about items in general?"""
+    before = _segment_before(clause, start)
+    if _NEG.search(before) or _COND.search(text[: offset + start]):
+        return False
+    if _PRESENT_GET.search(clause[:start]):
+        return False  # "items get cancelled", "to be refunded": how it works, not what happened
+    after = re.split(r"[,(]", clause[end:], maxsplit=1)[0]
+    if _COND.search(after) or _ZERO.search(clause):
+        return False
+    if future:
+        if _COND.search(sentence) or _FIRST_PERSON_FUTURE.search(clause[:end]):
+            return False
+    elif _MODAL.search(before):
+        return False
+    if sentence.rstrip().endswith("?") and (
+            not re.search(r"[,;:]", clause[end:]) or _ASK.search(clause)):
+        return False
+    return not (_GENERIC.search(clause[:start]) and MASK not in clause[:start]
+                and not _PERFECT.search(clause[:end]))
 
 
-def _stated_state(clause: str, t: str) -> str | None:
-    """ "X is shipped", "X: It is unshipped", "X (order 1) is now processing" - the subject
-    right before the verb, so "X: a request is pending" is not read as X's state."""
-    pattern = (rf"{t}\s*(?:\([^)]{{0,40}}\))?\s*(?::\s*it|,\s*it)?\s+is\s+"
-               rf"(?:now\s+|still\s+|already\s+|currently\s+)?({'|'.join(STATES)})\b")
-    found = re.search(pattern, clause, re.IGNORECASE)
-    return found.group(1).lower() if found else None
+def _segment_before(clause: str, start: int) -> str:
+    """The words before the trigger that can govern it: back to a comma, unless what follows
+    the comma continues a list ("nothing was cancelled, refunded or e-mailed")."""
+    head = clause[:start]
+    cut = max(head.rfind(","), head.rfind(":"), head.rfind("("))
+    while cut >= 0 and re.fullmatch(r"\s*(?:and|or|nor)?\s*", head[cut + 1:], _I):
+        cut = max(head.rfind(",", 0, cut), head.rfind(":", 0, cut), head.rfind("(", 0, cut))
+    return head[cut + 1:]
 
 
-def _titles_in(clause: str, titles: Iterable[str]) -> Iterator[tuple[str, str]]:
-    for title in titles:
-        if re.search(_title_rx(title), clause, re.IGNORECASE):
-            yield title, _mask_others(clause, title, titles)
+def _attributive(clause: str, m: re.Match[str]) -> bool:
+    """"the cancelled orders view", "Cancelled items are refunded": an adjective, not a verb."""
+    return bool(_ATTRIBUTIVE.match(clause[m.end():])) and not _VERB_BEFORE.search(
+        clause[: m.start()])
 
 
-def read_claims(text: str, titles: Iterable[str]) -> Claims:
-    names = sorted(set(titles), key=len, reverse=True)
-    cancelled: set[str] = set()
-    not_cancelled: set[str] = set()
-    states: set[tuple[str, str]] = set()
-    email = request = refusal = False
-    for clause in clauses(text):
-        for title, masked in _titles_in(clause, names):
-            t = _title_rx(title)
-            if _says_not_cancelled(masked, t):
-                not_cancelled.add(title)
-            elif not _HEDGE.search(masked) and _says_cancelled(masked, t):
-                cancelled.add(title)
-            state = None if _CONDITIONAL.search(masked) else _stated_state(masked, t)
-            if state is not None:
-                states.add((title, state))
-        if not _SOFT_HEDGE.search(clause):
-            email = email or bool(_EMAIL_SENT.search(clause))
-            request = request or bool(_REQUEST_SENT.search(clause))
-            refusal = refusal or bool(_REFUSAL_FLAGGED.search(clause))
-    return Claims(frozenset(cancelled), frozenset(not_cancelled), frozenset(states), email,
-                  request, refusal)
+def _subjects(
+    kind: Kind, clause: str, offset: int, m: re.Match[str], inside: list[Mention],
+) -> tuple[Mention, ...]:
+    own = [x for x in inside if offset + m.start() <= x.start < offset + m.end()]
+    if kind in ("approved", "denied", "request"):
+        return tuple(inside)  # "Cable Co approved the headphones": the seller and the item
+    if own:
+        return tuple(own)
+    before = [x for x in inside if x.end <= offset + m.start()]
+    after = [x for x in inside if x.start >= offset + m.end()]
+    if _ACTIVE.search(clause[: m.start()]) or not before:
+        group = _group(clause, offset, after, forward=True, reach=40, anchor=m.end())
+        return group or tuple(before[-1:])
+    group = _group(clause, offset, before, forward=False, reach=45, anchor=m.start())
+    return group or _group(clause, offset, after, forward=True, reach=40, anchor=m.end())
+
+
+def _group(
+    clause: str, offset: int, mentions: list[Mention], *, forward: bool, reach: int,
+    anchor: int,
+) -> tuple[Mention, ...]:
+    """The run of mentions nearest the trigger, joined by "and", commas or parentheses."""
+    ordered = mentions if forward else list(reversed(mentions))
+    if not ordered:
+        return ()
+    first = ordered[0]
+    gap = (first.start - offset - anchor) if forward else (anchor - (first.end - offset))
+    if gap > reach:
+        return ()
+    group = [first]
+    for nxt in ordered[1:]:
+        a, b = (group[-1].end, nxt.start) if forward else (nxt.end, group[-1].start)
+        if not _CONNECT.match(clause[a - offset:b - offset]):
+            break
+        group.append(nxt)
+    return tuple(sorted(group, key=lambda x: x.start))
+
+
+def _refine(kind: Kind, clause: str) -> Kind:
+    """ "The cancellation went through", "your request went through": a "done" with a noun
+    says which outcome it is."""
+    if kind != "done":
+        return kind
+    low = clause.lower()
+    for word, refined in (("cancel", "cancel"), ("request", "request"), ("refund", "refund"),
+                          ("money", "refund"), ("refus", "flag"), ("returns cent", "flag")):
+        if word in low:
+            return refined  # type: ignore[return-value]
+    return kind
