@@ -231,6 +231,7 @@ class Claim:
     everything: bool = False  # "all", "both", "the whole order", "fully"
     state: str | None = None
     amounts: tuple[Decimal, ...] = ()
+    unknown: bool = False  # names something the store doesn't know ("your Electric kettle")
 
     @property
     def about_orders(self) -> bool:
@@ -283,8 +284,11 @@ def _read_clause(
                 continue
             subjects = _subjects(kind, clause, offset, m, inside)
             amounts = tuple(Decimal(a) for a in _AMOUNT.findall(clause))
+            unknown = not subjects and kind not in ("request", "approved", "denied", "email") and \
+                _names_something_else(clause, m)
             claims.append(Claim(_refine(kind, clause), offset + m.start(), offset + m.end(),
-                                subjects, bool(_EVERY.search(clause)), amounts=amounts))
+                                subjects, bool(_EVERY.search(clause)), amounts=amounts,
+                                unknown=unknown))
     return claims
 
 
@@ -344,6 +348,37 @@ def _subjects(
         return group or tuple(before[-1:])
     group = _group(clause, offset, before, forward=False, reach=45, anchor=m.start())
     return group or _group(clause, offset, after, forward=True, reach=40, anchor=m.end())
+
+
+def _names_something_else(clause: str, m: re.Match[str]) -> bool:
+    """Is the claim about a thing with a name the store doesn't know? The subject before a
+    passive verb, or the object after an active one, holds a word that is not a pronoun, a
+    generic noun ("order", "refund") or a filler."""
+    if _ACTIVE.search(clause[: m.start()]):
+        slot = re.split(r"\b(?:for|to|from|in|on|with|because|as|so|and|but|now|today|too|"
+                        r"already|earlier|off)\b|[,;:()]", clause[m.end():], maxsplit=1)[0]
+    else:
+        slot = _segment_before(clause, m.start())
+    words = re.findall(r"[a-z][a-z'\-]+", slot.lower())
+    return any(w not in _KNOWN_WORDS and len(w) > 2 for w in words)
+
+
+_KNOWN_WORDS = frozenset(re.findall(r"\S+", """
+it its it's they them their this that these those everything anything all both each either
+one ones what which you your yours we me us my our he she her his caller caller's customer
+customer's the some any every no is are was were be been being has have had i've we've
+you've they've it's that's there's here's now just already also successfully finally fully
+completely entirely totally partially still too really actually indeed officially then here
+there yes yeah okay sure great good news perfect alright done set right away immediately
+today again requested order orders item items product products purchase purchases thing
+things stuff cancellation cancellations request requests refund refunds money payment e-mail
+email mail confirmation parcel package delivery shipment return refusal seller account rest
+lot whole entire full remaining other others remainder well consider got get gone went
+about for with of to from in on at by into onto over under up down out off through via per
+after before since while because so and or but nor than as like also only even very much
+more most less quite rather cancelled canceled refunded approved denied declined rejected
+flagged sent issued processed confirmed complete completed successful sorted handled
+"""))
 
 
 def _group(

@@ -106,6 +106,9 @@ class ReplyGuard:
         wrong = False
         shown: list[str] = []
         for claim in reader.read(sentence, mentions):
+            if claim.unknown:
+                wrong = True  # nothing on record to check it against, or to say instead
+                continue
             targets, mode = self._targets(claim, mentions, earlier[:-1])
             if not self._holds(claim, targets, mode):
                 wrong = True
