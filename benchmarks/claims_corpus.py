@@ -20,6 +20,7 @@ from typing import Any, Literal
 import yaml
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
+from evals.state import StoreState, snapshot
 from store import services
 from store.db import Store, memory_store
 from store.domain.model import Actor, ProposalKind, Reason
@@ -58,6 +59,7 @@ class World:
 
     spec: WorldSpec
     store: Store
+    initial: StoreState  # the tables before the thread moved anything
     lookups: list[dict[str, Any]] = field(default_factory=list)  # this turn's tool results
 
     @property
@@ -121,9 +123,10 @@ class _Clock:
 def build(corpus: Corpus, spec: WorldSpec) -> World:
     store = memory_store(_Clock(parse_time(corpus.shop["now"])))
     load_world(store.uow(), corpus.shop)
+    initial = snapshot(store.engine)
     for step in spec.thread:
         _play(store, spec.actor, step)
-    world = World(spec, store)
+    world = World(spec, store, initial)
     for order_id in spec.seen:
         view = services.lookup_order(store.uow(), spec.actor, order_id).as_dict()
         world.lookups.append({"ok": True, **view})
