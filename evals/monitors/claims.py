@@ -146,13 +146,33 @@ def check_reply(reply: str, said: str, names: Names, now: StoreState, initial: S
     for sentence in (s for s in _SENTENCES.split(reply) if s.strip()):
         mentioned = names.find(sentence)
         for claim in _read(sentence, names, offer):
-            if not _holds(claim, ledger, names, _context(earlier, mentioned, said, names,
-                                                          ledger, claim.kind)):
-                problems.append(f"reply says {sentence.strip()[:120]!r} ({claim.kind}); the "
-                                f"store doesn't show it")
+            context = _context(earlier, mentioned, said, names, ledger, claim.kind)
+            if not _holds(claim, ledger, names, context):
+                problems.append(f"reply says {sentence.strip()[:120]!r} "
+                                f"({claim.state or _WORDS[claim.kind]}); the store shows "
+                                f"{_shown(claim, context, ledger, names)}")
                 break
         earlier.append(mentioned)
     return problems
+
+
+_WORDS = {"cancel": "cancelled", "partial": "partially cancelled", "not_cancel": "not cancelled",
+          "refund": "refunded", "email": "e-mailed", "request": "seller request sent",
+          "approved": "seller approved", "denied": "seller denied", "flag": "refusal flagged",
+          "done": "done"}
+
+
+def _shown(claim: Said, context: list[frozenset[str]], ledger: Ledger, names: Names) -> str:
+    """What the store has for the items the claim is about, in brief."""
+    if claim.unknown:
+        return "nothing by that name"
+    orders = {i for o in claim.orders if o for i in names.items_of(o)}
+    items = sorted({i for s in claim.about for i in s} or orders or
+                   {i for s in context for i in s})
+    if not items:
+        return "nothing it could be about"
+    return ", ".join(f"{names.items[i].title} {ledger.describe(i)}" for i in items[:4]
+                     if i in names.items)
 
 
 def _read(sentence: str, names: Names, offer: bool) -> Iterator[Said]:

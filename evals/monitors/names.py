@@ -157,6 +157,13 @@ class Ledger:
             return item in self.flags
         return status == "cancelled" or item in self.requests or item in self.flags
 
+    def describe(self, item: str) -> str:
+        parts = [self.status.get(item, "unknown")]
+        parts += ["refunded"] if item in self.refunded else []
+        parts += [f"seller request {self.requests[item]}"] if item in self.requests else []
+        parts += ["refusal flagged"] if item in self.flags else []
+        return "/".join(parts)
+
     def changed(self, kind: str) -> list[str]:
         """Items that got this outcome during the dialog."""
         status, refunded, emailed, requests, flags = self._before
