@@ -200,16 +200,19 @@ _ATTRIBUTIVE = re.compile(r"^\s*[- ]?(?:orders?|items?|products?|view|list|secti
                           r"status|state)\b", _I)
 _VERB_BEFORE = re.compile(r"(?:\b(?:i|we|you|they|he|she|have|has|had|was|were|is|are|been|be|"
                           r"just|already|successfully|now|also|and)|'ve|'s|'re)\s*$", _I)
-_ACTIVE = re.compile(r"(?:\b(?:i|we|they)(?:'ve|'d|\s+have|\s+had)?)(?:\s+\w+)"
-                     r"{0,3}\s*$|^\W*$|^\W*(?:ok(?:ay)?|sure|done|yes|great|good news|there "
-                     r"you go|all set)\W*$", _I)
+_ACTIVE = re.compile(r"(?:\b(?:i|we|they)(?:'ve|'d|\s+have|\s+had)?)(?:\s+\w+){0,3}\s*$|"
+                     r"^[^\w" + MASK + r"]*$|^\W*(?:ok(?:ay)?|sure|done|yes|great|good news|"
+                     r"there you go|all set)\W*$", _I)
 _EVERY = re.compile(r"\b(?:both|every|everything|entire|whole|fully|completely|the lot|all "
                     r"(?:of\s+)?(?:it|them|items|the items|your items|the|of the|your)|it's all"
                     r"|is all|are all|all\s+(?=" + _C + r"))\b", _I)
 _AMOUNT = re.compile(r"(?<![\d\-])[£$€]?(\d{1,7}\.\d{2})(?![\d\-])")
 _ZERO = re.compile(r"(?:sent|so far|refunded|e-?mails?)\s*:\s*0(?:\.00)?\b", _I)
+# A dash ends a clause, unless it follows an outcome as a label: "cancelled — Mouse, Cable".
 _CLAUSE = re.compile(r";|\s+(?:but|however|although|though|whereas|while|except|because)\s+|"
-                     r",\s*(?:and|so)\s+|\s+[-\u2013\u2014]+\s+|\s+so\s+", _I)
+                     r",\s*(?:and|so)\s+|(?<!cancelled)(?<!canceled)(?<!refunded)(?<!flagged)"
+                     r"\s+[-\u2013\u2014]+\s+|\s+so\s+(?!far\b|much\b|many\b|long\b)", _I)
+_LABEL = re.compile(r"^\s*[:\u2014\u2013-]", _I)
 _CONNECT = re.compile(r"^[\s()]*(?:\([^)]*\)\s*)?(?:,|and|&|or|plus|as well as|,\s*and|\+|in|"
                       r"of|from|on|for)?[\s()]*(?:the\s+|your\s+|my\s+|both\s+|also\s+)?$",
                       _I)
@@ -343,7 +346,8 @@ def _subjects(
         return tuple(own)
     before = [x for x in inside if x.end <= offset + m.start()]
     after = [x for x in inside if x.start >= offset + m.end()]
-    if _ACTIVE.search(clause[: m.start()]) or not before:
+    if _ACTIVE.search(clause[: m.start()]) or not before or (
+            after and _LABEL.match(clause[m.end():])):
         group = _group(clause, offset, after, forward=True, reach=40, anchor=m.end())
         return group or tuple(before[-1:])
     group = _group(clause, offset, before, forward=False, reach=45, anchor=m.start())

@@ -54,7 +54,7 @@ _OUTCOMES: tuple[tuple[str, str], ...] = (
     ("approved", r"\b(?:approved|accepted|agreed|okayed|ok'd|granted|said yes)\b|<SELLER>"
                  r".{0,20}?\bconfirmed\b"),
     ("denied", r"\b(?:denied|declined|rejected|turned (?:it |them |\w+ )?down|said no)\b|"
-               r"<SELLER>.{0,20}?\brefused\b"),
+               r"<SELLER>.{0,20}?\brefused\b|\brefused by <SELLER>"),
     ("flag", r"\bflagged\b|\breturns? cent(?:er|re)\b.{0,30}?\b(?:told|notified|informed|"
              r"alerted|expects|expecting|knows|aware)\b|\b(?:told|notified|informed|alerted|"
              r"let)\b.{0,10}?\breturns? cent(?:er|re)\b|\brefusals?\b.{0,40}?\b(?:recorded|"
@@ -106,8 +106,11 @@ _EVERYTHING = re.compile(r"\b(?:everything|both|whole|entire|fully|completely|al
                          r"them|items|the items|your items))\b|\bit'?s all\b", _X)
 _ORDER_WORD = re.compile(r"\b(?:your|the|this|that|my|whole|entire)\s+order\b", _X)
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
-_CLAUSES = re.compile(r";|\s[-\u2013\u2014]+\s|,?\s+(?:but|however|although|though|whereas|"
-                      r"while|because|so)\s+|,\s+and\s+", _X)
+# A dash after an outcome word introduces what it is about ("cancelled — Mouse"), it does not
+# start a new clause.
+_CLAUSES = re.compile(r";|(?<!ed)\s[-\u2013\u2014]+\s|,?\s+(?:but|however|although|though|"
+                      r"whereas|while|because|so(?!\s+far\b))\s+|,\s+and\s+", _X)
+_LABEL = re.compile(r"^\s*[:\u2014\u2013-]")
 _NEW_SUBJECT = re.compile(r"(?:,\s*|\s+and\s+)(?=(?:the|your|my|it|they|this|that|i|we)\b"
                           r"[^,.;]{0,40}?\b(?:is|are|was|were|has|have|had|can|could|will|"
                           r"'ve|'s|'re|'ll)\b)", _X)
@@ -206,7 +209,7 @@ _ABOUT_ALL = ("request", "approved", "denied")  # "Cable Co approved the cable":
 
 def _exempt(part: str, start: int, end: int, head: str, kind: str, offer: bool) -> bool:
     before = _segment(part, start)
-    said = before + part[start:end]
+    said = before + re.sub(r"\bsaid no\b", "", part[start:end], flags=_X)
     if _NEGATION.search(said) or _ZERO.search(part) or _INFINITIVE.search(part[:start]):
         return True
     if _CONDITION.search(head + part):
@@ -242,7 +245,9 @@ def _said(kind: str, part: str, start: int, names: Names, state: str = "",
     before = [s for s in found if s[1] <= start]
     after = [s for s in found if s[0] >= start]
     first_person = _FIRST_PERSON.search(part[:start])
-    chosen = found if everyone else after if (first_person or not before) else before[-3:]
+    label = after and _LABEL.match(part[_end_of_word(part, start):])
+    chosen = found if everyone else after if (first_person or not before or label) \
+        else before[-3:]
     if state:
         chosen = before[-1:]
     items = tuple(s[2] for s in chosen if s[3] == "item")
@@ -253,6 +258,11 @@ def _said(kind: str, part: str, start: int, names: Names, state: str = "",
     unknown = not chosen and not state and _unknown(slot)
     return Said(kind, items, orders, bool(_EVERYTHING.search(part)),
                 tuple(Decimal(a) for a in _AMOUNT.findall(part)), state, unknown)
+
+
+def _end_of_word(text: str, start: int) -> int:
+    found = re.match(r"[\w'-]+", text[start:])
+    return start + (found.end() if found else 0)
 
 
 def _unknown(slot: str) -> bool:
