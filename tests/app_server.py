@@ -72,7 +72,8 @@ def app_root(directory: Path) -> Path:
 @contextmanager
 def running_app(directory: Path, database_url: str | None = None,
                 **env: str) -> Iterator[AppServer]:
-    """The app on `database_url` (default: a SQLite file in `directory`), demo world loaded."""
+    """The app on `database_url` (default: a SQLite file in `directory`), demo world loaded;
+    `env` is added to (and may override) the app's environment."""
     database_url = database_url or f"sqlite:///{directory / 'rescind.db'}"
     seed(database_url)
     port = free_port()
@@ -82,7 +83,8 @@ def running_app(directory: Path, database_url: str | None = None,
                    if not k.startswith(("OPENAI_", "RESCIND_", "CHAINLIT_", "DATABASE_URL"))}
     environment.update(DATABASE_URL=database_url, CHAINLIT_AUTH_SECRET=SECRET,
                        CHAINLIT_APP_ROOT=str(root), RESCIND_PROVIDER="offline",
-                       PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", **env)
+                       PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    environment.update(env)  # a test may point the app at another model (a local fake)
     with log.open("w") as out:
         process = subprocess.Popen(
             [str(CHAINLIT), "run", str(ROOT / "assistant" / "ui" / "app.py"), "--host", "127.0.0.1",
