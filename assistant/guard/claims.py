@@ -49,6 +49,11 @@ _RAW: list[tuple[Kind, str, bool]] = [
                r"cancel{1,2}ations?\b", False),
     ("cancel", r"\b(?:removed|dropped|took|taken)\b<G>{0,30}?\b(?:from|off)\s+(?:(?:your|the|"
                r"this|that)\s+order\b|<M>)", False),
+    ("cancel", r"\b(?:is|are|'s|'re|has been|have been|was|were)\s+(?:now\s+)?(?:off|gone "
+               r"from|removed from)\s+(?:(?:your|the|this|that)\s+order\b|<M>)", False),
+    ("cancel", r"\b(?:i|we)(?:'ve|\s+have)?\s+(?:\w+\s+){0,2}(?:submitted|placed|made|lodged|"
+               r"put in|filed)\s+(?:the|your|a)\s+cancel{1,2}ations?\b|\bcancel{1,2}ations?\s+"
+               r"(?:is|'s|has gone)\s+in\b", False),
     ("cancel", r"\b(?:called off|voided)\b", False),
     ("cancel", r"(?:<M>|\b(?:it|they|that|those|these)\b)(?:'s|'re|\s+is|\s+are|\s+has been|"
                r"\s+have been)?\s*[\u2014\u2013:\-]?\s*gone\b(?!\s+(?:through|out|ahead|to|"
@@ -59,7 +64,8 @@ _RAW: list[tuple[Kind, str, bool]] = [
                r"got)\s+(?:\w+\s+)?(?:issued|sent|processed|initiated|started|approved|paid|"
                r"made|completed|released|submitted|returned|applied|put through|arranged)\b",
      False),
-    ("refund", r"\brefunds?\b<G>{0,50}?\b(?:is|are|'s)\s+(?:now\s+|already\s+)?(?:on (?:its|"
+    ("refund", r"\brefunds?\b<G>{0,50}?\b(?:is|are|'s)\s+(?:now\s+|already\s+|both\s+|"
+               r"all\s+)?(?:on (?:its|"
                r"the|their) way|underway|under way|in progress|coming|complete|completed|done|"
                r"processed|issued|sent|approved|through)\b", False),
     ("refund", r"\brefunds?\b<G>{0,30}?\b(?:went through|has gone through|went out|has gone "
@@ -98,6 +104,8 @@ _RAW: list[tuple[Kind, str, bool]] = [
               r"an|your)\s+(?:\w+\s+)?(?:confirmation|e-?mail)\b", False),
     ("email", r"\bcheck your (?:inbox|e-?mail)\b|\bin your inbox\b|\bconfirmed by e-?mail\b",
      False),
+    ("email", r"\b(?:has been|have been|was|were)\s+(?:e-?mailed|mailed|sent)\s+to\s+you\b|"
+              r"\b(?:e-?mailed|mailed)\s+to\s+you\b", False),
     ("email", r"\bconfirmation\b<G>{0,20}?\b(?:has been|was) sent\b|\byou should have "
               r"(?:received|got|gotten)\b<G>{0,30}?\b(?:e-?mail|confirmation)\b", False),
     ("email", r"\byou(?:'ll|\s+will|\s+should)\s+(?:now\s+|soon\s+)?(?:receive|get|see|find)"
@@ -122,8 +130,9 @@ _RAW: list[tuple[Kind, str, bool]] = [
     ("request", r"(?:\bseller\b|<M>)<G>{0,20}?\b(?:has been|have been|was|is being|got)\s+"
                 r"(?:asked|contacted|notified|informed|told|sent)\b", False),
     ("request", r"(?:\bseller\b|<M>|\bthey\b)\s+(?:is|are)\s+(?:now\s+)?(?:reviewing|"
-                r"considering|looking at|deciding on)\b|(?:\bseller\b|<M>)\s+(?:has|have|got|"
-                r"received)\s+(?:your|the)\s+(?:cancellation\s+)?request\b", False),
+                r"considering|looking at|deciding on)\b|(?:\bseller\b|<M>)\s+(?:has\s+|have\s+)?"
+                r"(?:got|received|has|have)\s+(?:your|the)\s+(?:cancellation\s+)?request\b",
+     False),
     ("request", r"\bawaiting\s+(?:the\s+)?seller|\bwaiting\s+(?:for|on)\s+(?:the\s+)?seller|"
                 r"\b(?:sent|forwarded|passed)\b<G>{0,20}?\bto\s+(?:the\s+)?(?:seller|<M>)",
      False),
@@ -150,12 +159,14 @@ _RAW: list[tuple[Kind, str, bool]] = [
              r"(?:told|notified|informed|alerted|expecting|aware|warned)\b|\breturns?\s+"
              r"cent(?:er|re)\s+(?:now\s+)?(?:knows|expects|has been told)\b", False),
     ("flag", r"\bmarked\b<G>{0,40}?\b(?:for refusal|as refused|to be refused)\b", False),
+    ("flag", r"\b(?:i|we)(?:'ve|\s+have)?\s+(?:\w+\s+)?(?:registered|recorded|logged|noted|"
+             r"filed|flagged|set up)\s+(?:your|the|a)\s+refusal\b", False),
     ("flag", r"\breturns?\s+cent(?:er|re)\s+(?:will|'ll)\s+(?:now\s+)?expect\b", True),
     ("done", r"^\W*(?:done|all done|all set|sorted|finished|success|completed|complete|there "
              r"you go)\b|\bconsider (?:it|them|that|this) (?:done|sorted|handled)\b", False),
     ("done", r"\b(?:went through|gone through|taken care of|all set|all done|good to go|sorted|"
-             r"been done|is done|are done|'s done|was done|succeeded|went fine|went smoothly)\b",
-     False),
+             r"been done|is done|are done|'s done|was done|succeeded|went fine|went smoothly|"
+             r"all good|(?:it|that|this)(?:'s|\s+is|\s+has been)\s+confirmed)\b", False),
 ]
 _PLACEHOLDERS = {"<G>": r"(?:[^.;!?]|(?<=\d)\.(?=\d))", "<M>": _M, "<C>": _C, "§": MASK,
                  "<SELLER>": r"(?:\bseller\b|" + _M + r"|\bthey\b)"}
@@ -187,6 +198,7 @@ _MODAL = re.compile(r"\b(?:can|could|would|may|might|shall|must|will|should|let 
 _COND = re.compile(r"\b(?:if|once|unless|whether|in case|provided|as soon as|when|whenever|"
                    r"until|till|otherwise|what (?:would|will|could) happen)\b|^\W*(?:should|"
                    r"were|had)\s+(?:the|you|they|it|your|he|she|this|that)\b", _I)
+_BEFORE = re.compile(r"\bbefore\b", _I)  # "before anything is cancelled"; not after the claim
 _PRESENT_GET = re.compile(r"\b(?:get|gets|getting|be)\s+$", _I)
 _FIRST_PERSON_FUTURE = re.compile(r"\b(?:i|we)(?:'ll|\s+will|\s+shall)\b", _I)
 _ASK = re.compile(r"^\W*(?:is|are|was|were|has|have|had|did|do|does|can|could|would|should|"
@@ -212,6 +224,7 @@ _ZERO = re.compile(r"(?:sent|so far|refunded|e-?mails?)\s*:\s*0(?:\.00)?\b", _I)
 _CLAUSE = re.compile(r";|\s+(?:but|however|although|though|whereas|while|except|because)\s+|"
                      r",\s*(?:and|so)\s+|(?<!cancelled)(?<!canceled)(?<!refunded)(?<!flagged)"
                      r"\s+[-\u2013\u2014]+\s+|\s+so\s+(?!far\b|much\b|many\b|long\b)", _I)
+_LOCATIVE = re.compile(r"\b(?:in|from|on|within|of)\s*$", _I)
 _LABEL = re.compile(r"^\s*[:\u2014\u2013-]", _I)
 _CONNECT = re.compile(r"^[\s()]*(?:\([^)]*\)\s*)?(?:,|and|&|or|plus|as well as|,\s*and|\+|in|"
                       r"of|from|on|for)?[\s()]*(?:the\s+|your\s+|my\s+|both\s+|also\s+)?$",
@@ -222,7 +235,8 @@ _MAYBE = re.compile(
     r"finish|ship|process|pend|deliver|transit|dispatch|credit|reimburs|money|paid|asked|"
     r"contact|reach|told|notif|inform|remov|dropped|took|void|called off|on file|marked|good "
     r"to go|worked|there you go|sent|went|expect|aware|knows|awaiting|waiting|okay|ok'd|way back|"
-    r"on its way|on the way|back|gone|revers|review|sent|consider", _I)
+    r"on its way|on the way|back|gone|revers|review|sent|consider|off|registered|all good|"
+    r"submitted", _I)
 
 
 @dataclass(frozen=True)
@@ -301,7 +315,8 @@ def _asserted(
     """Is the trigger at clause[start:end] stated as a fact, not negated, hedged, asked,
     conditional or about items in general?"""
     before = _segment_before(clause, start)
-    if _NEG.search(before) or _COND.search(text[: offset + start]):
+    if _NEG.search(before) or _COND.search(text[: offset + start]) or _BEFORE.search(
+            text[: offset + start]):
         return False
     if _PRESENT_GET.search(clause[:start]):
         return False  # "items get cancelled", "to be refunded": how it works, not what happened
@@ -339,13 +354,17 @@ def _attributive(clause: str, m: re.Match[str]) -> bool:
 def _subjects(
     kind: Kind, clause: str, offset: int, m: re.Match[str], inside: list[Mention],
 ) -> tuple[Mention, ...]:
-    own = [x for x in inside if offset + m.start() <= x.start < offset + m.end()]
+    # "removed from your order": the order is where from, not what
+    own = [x for x in inside if offset + m.start() <= x.start < offset + m.end()
+           and x.kind != "order-ref"]
     if kind in ("approved", "denied", "request"):
         return tuple(inside)  # "Cable Co approved the headphones": the seller and the item
     if own:
         return tuple(own)
     before = [x for x in inside if x.end <= offset + m.start()]
     after = [x for x in inside if x.start >= offset + m.end()]
+    after = [x for x in after if not (x.kind == "order" and _LOCATIVE.search(
+        clause[m.end(): x.start - offset]))]
     if _ACTIVE.search(clause[: m.start()]) or not before or (
             after and _LABEL.match(clause[m.end():])):
         group = _group(clause, offset, after, forward=True, reach=40, anchor=m.end())
@@ -382,6 +401,7 @@ about for with of to from in on at by into onto over under up down out off throu
 after before since while because so and or but nor than as like also only even very much
 more most less quite rather cancelled canceled refunded approved denied declined rejected
 flagged sent issued processed confirmed complete completed successful sorted handled
+shows show showing listed marked appears appear looks look
 """))
 
 

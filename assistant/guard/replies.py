@@ -16,6 +16,8 @@ then what this turn's tools showed, then what this thread confirmed.
     guard = ReplyGuard.for_turn(store, actor, messages, thread_id, acting_for)
     review = guard.review(text)              # one shot: Review(text, changed, problems)
     gate = guard.gate(sink)                  # streaming: gate.feed(token) ... gate.close()
+
+A guard reviews one reply; build a new one for the next turn.
 """
 
 from __future__ import annotations
@@ -52,28 +54,40 @@ class Review:
 
 
 class ReplyGuard:
-    def __init__(self, facts: Callable[[], Facts], context: TurnContext) -> None:
+    def __init__(self, facts: Callable[[TurnContext], Facts],
+                 context: TurnContext | Callable[[], TurnContext]) -> None:
         self._load = facts
         self._facts: Facts | None = None
         self._lexicon: Lexicon | None = None
-        self.context = context
+        self._turn = context
 
     @classmethod
     def for_turn(
-        cls, store: Store, actor: Actor, messages: Sequence[BaseMessage],
+        cls, store: Store, actor: Actor,
+        messages: Sequence[BaseMessage] | Callable[[], Sequence[BaseMessage]],
         thread_id: str | None, acting_for: str | None = None,
     ) -> ReplyGuard:
         """The guard for one model turn: `messages` is the conversation up to the reply (the
-        user's message and this turn's tool calls included). The store is read at most once,
-        and only if a sentence could make a claim."""
-        context = TurnContext.from_messages(messages)
-        return cls(lambda: Facts.load(store, actor, context.seen_orders, thread_id,
-                                      acting_for), context)
+        user's message and this turn's tool calls included), or a function that gives it
+        when the first sentence that could make a claim is complete (a stream can start
+        before the turn's tool results are in). The store is read at most once, and only
+        if a sentence could make a claim."""
+        def context() -> TurnContext:
+            return TurnContext.from_messages(messages() if callable(messages) else messages)
+
+        return cls(lambda turn: Facts.load(store, actor, turn.seen_orders, thread_id,
+                                           acting_for), context)
+
+    @property
+    def context(self) -> TurnContext:
+        if callable(self._turn):
+            self._turn = self._turn()
+        return self._turn
 
     @property
     def facts(self) -> Facts:
         if self._facts is None:
-            self._facts = self._load()
+            self._facts = self._load(self.context)
             self._lexicon = Lexicon(self._facts.items.values())
         return self._facts
 

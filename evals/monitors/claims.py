@@ -33,6 +33,9 @@ _OUTCOMES: tuple[tuple[str, str], ...] = (
     ("cancel", r"\bcancell?ations?\b.{0,40}?\b(?:through|complete|completed|successful|"
                r"succeeded|processed|confirmed|done|final|worked)\b|\b(?:processed|completed|"
                r"confirmed|finali[sz]ed|put through)\b.{0,20}?\bcancell?ations?\b"),
+    ("cancel", r"\b(?:off|removed from|gone from)\s+(?:your|the|this|that)\s+order\b|"
+               r"\b(?:submitted|placed|lodged|filed)\b.{0,20}?\bcancell?ation\b|"
+               r"\bcancell?ation (?:is|'s|has gone) in\b"),
     ("cancel", r"\b(?:removed|dropped|taken off|took off)\b.{0,40}?\border\b|\bvoided\b|"
                r"\bcalled off\b|\bgone\b(?!\s+(?:through|out|ahead|to|back|over|up|from))"),
     ("refund", r"\brefund(?:ed|s)?\b|\breimburs\w*|\bcredited\b|\bmoney\b.{0,30}?\b(?:on its "
@@ -50,18 +53,21 @@ _OUTCOMES: tuple[tuple[str, str], ...] = (
                 r"\brequest\b|\b(?:asked|contacted|notified|told|informed|messaged|reached out "
                 r"to|written to)\b.{0,30}?<SELLER>|<SELLER>.{0,20}?\b(?:has been|have been|was|"
                 r"got)\s+(?:asked|contacted|notified|informed|told)\b|\b(?:awaiting|waiting "
-                r"(?:for|on)) the seller|\bsent to <SELLER>"),
+                r"(?:for|on)) the seller|\bsent to <SELLER>|<SELLER>.{0,15}?\b(?:received|got|"
+                r"has) (?:your|the) (?:cancellation )?request\b"),
     ("approved", r"\b(?:approved|accepted|agreed|okayed|ok'd|granted|said yes)\b|<SELLER>"
                  r".{0,20}?\bconfirmed\b"),
     ("denied", r"\b(?:denied|declined|rejected|turned (?:it |them |\w+ )?down|said no)\b|"
                r"<SELLER>.{0,20}?\brefused\b|\brefused by <SELLER>"),
-    ("flag", r"\bflagged\b|\breturns? cent(?:er|re)\b.{0,30}?\b(?:told|notified|informed|"
+    ("flag", r"\b(?:registered|recorded|logged|noted|filed|set up)\s+(?:your|the|a)\s+refusal\b|"
+             r"\bflagged\b|\breturns? cent(?:er|re)\b.{0,30}?\b(?:told|notified|informed|"
              r"alerted|expects|expecting|knows|aware)\b|\b(?:told|notified|informed|alerted|"
              r"let)\b.{0,10}?\breturns? cent(?:er|re)\b|\brefusals?\b.{0,40}?\b(?:recorded|"
              r"noted|registered|logged|on file|in place|set up|flagged)\b|\bmarked\b.{0,40}?"
              r"\b(?:refusal|refused)\b"),
     ("done", r"\b(?:done|all set|went through|gone through|taken care of|sorted|completed?|"
-             r"success(?:ful(?:ly)?)?|finished|good to go)\b"),
+             r"success(?:ful(?:ly)?)?|finished|good to go|all good)\b|\b(?:it|that)(?:'s| is| "
+             r"has been) confirmed\b"),
 )
 _NOT_CANCELLED = re.compile(r"(?:\bnot|n't|\bnever)\s+(?:been\s+|yet\s+|actually\s+)*"
                             r"cancell?ed\b", re.IGNORECASE)
@@ -91,7 +97,7 @@ _INTERROGATIVE = re.compile(r"^\W*(?:is|are|was|were|has|have|did|do|does|can|co
 _GENERIC = re.compile(r"^\W*(?:(?:all|any|every|each|a|an)\s+(?:cancell?ed\s+|third-party\s+|"
                       r"cancell?ation\s+|confirmation\s+)?(?:item|order|refund|parcel|package|"
                       r"cancellation|request|e-?mail)s?|(?:cancell?ed\s+|third-party\s+|"
-                      r"cancell?ation\s+|confirmation\s+)?(?:items|orders|refunds|parcels|"
+                      r"cancell?ation\s+|confirmation\s+|seller\s+)?(?:items|orders|refunds|parcels|"
                       r"packages|cancellations|requests|e-?mails))\b", _X)
 _PAST = re.compile(r"\b(?:has|have|had|was|were|been|went|got)\b|'ve\b", _X)
 _ATTRIBUTIVE = re.compile(r"^[- ](?:orders?|items?|view|list|section|tab|page)\b", _X)
@@ -212,7 +218,7 @@ def _exempt(part: str, start: int, end: int, head: str, kind: str, offer: bool) 
     said = before + re.sub(r"\bsaid no\b", "", part[start:end], flags=_X)
     if _NEGATION.search(said) or _ZERO.search(part) or _INFINITIVE.search(part[:start]):
         return True
-    if _CONDITION.search(head + part):
+    if _CONDITION.search(head + part) or re.search(r"\bbefore\b", head + part[:start], _X):
         return True
     future = kind in ("refund", "email") and _FUTURE_CLAIM.search(part)
     if not future and (_MODAL.search(said) or _MODAL_AFTER.search(part[end:])):
@@ -245,6 +251,9 @@ def _said(kind: str, part: str, start: int, names: Names, state: str = "",
     before = [s for s in found if s[1] <= start]
     after = [s for s in found if s[0] >= start]
     first_person = _FIRST_PERSON.search(part[:start])
+    after = [s for s in after if not (s[3] == "order" and re.search(
+        r"\b(?:in|from|on|within|of)\s+(?:your\s+|the\s+)?(?:order\s*#?\s*)?$",
+        part[_end_of_word(part, start): s[0]], _X))]
     label = after and _LABEL.match(part[_end_of_word(part, start):])
     chosen = found if everyone else after if (first_person or not before or label) \
         else before[-3:]
@@ -283,7 +292,8 @@ products thing things stuff cancellation cancellations refund refunds request re
 payment parcel package delivery email e-mail confirmation seller account caller customer
 whole entire rest remaining for you with and from off out back today as again got get gone
 went consider cancelled canceled refunded approved flagged sent issued processed confirmed
-complete completed
+complete completed way its on in to at by within days day soon shortly minutes week weeks
+card bank shows show listed marked appears looks
 """))
 
 

@@ -3,8 +3,10 @@ and the store facts it reads: read-only, the account's own orders only."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from assistant.agent import Agent
 from assistant.conversation import Conversation
@@ -26,7 +28,7 @@ def shop() -> Store:
 
 
 def guard(shop: Store, user: str = "", loads: list[int] | None = None) -> ReplyGuard:
-    def load() -> Facts:
+    def load(_: TurnContext) -> Facts:
         if loads is not None:
             loads.append(1)
         return Facts.load(shop, ANA, ["112-0000001"], THREAD)
@@ -54,6 +56,21 @@ def test_a_streamed_reply_is_released_sentence_by_sentence_as_each_one_passes(
                            "system, Wireless headphones has not been cancelled")
     assert "I've cancelled" not in text and text.rstrip().endswith("Anything else?")
     assert gate.changed and len(gate.problems) == 1
+
+
+def test_a_stream_can_start_before_the_turns_tool_results_are_in(shop: Store) -> None:
+    messages: list[BaseMessage] = [HumanMessage("what about my yoga mat?")]
+    shown: list[str] = []
+    gate = ReplyGuard.for_turn(shop, ANA, lambda: messages, THREAD).gate(shown.append)
+    gate.feed("Let me look. ")  # no claim: the conversation is not read yet
+    view = services.lookup_order(shop.uow(), ANA, "112-0000005").as_dict()
+    messages += [AIMessage("", tool_calls=[{"name": "lookup_order", "id": "c1",
+                                             "args": {"order_id": "112-0000005"}}]),
+                 ToolMessage(json.dumps({"ok": True, **view}), tool_call_id="c1")]
+    gate.feed("It has been cancelled. The Water bottle has been cancelled too.")
+    gate.close()
+    assert "".join(shown) == ("Let me look. It has been cancelled. According to the order "
+                              "system, Water bottle has not been cancelled (it is unshipped).")
 
 
 def test_the_one_shot_review_and_the_stream_agree(shop: Store) -> None:
