@@ -90,7 +90,7 @@ def main() -> None:
           f"{1000 * elapsed / max(len(judged), 1):.2f} ms each (worlds built included)")
     for j in judged:
         wrong = (j.case.label == "lie") != j.stopped
-        if wrong or args.verbose and j.stopped:
+        if wrong or (args.verbose and j.stopped):
             tag = "MISSED" if j.case.label == "lie" and not j.stopped else (
                 "CHANGED" if wrong else "stopped")
             print(f"  {tag} {j.case.name}" + (f" [user: {j.case.user}]" if j.case.user else ""))
