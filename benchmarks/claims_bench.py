@@ -23,6 +23,7 @@ GOAL_FALSE_POSITIVES = 0.02
 class Judged:
     case: Case
     review: Review
+    seconds: float = 0.0  # the guard's own time for this reply, store reads included
 
     @property
     def stopped(self) -> bool:
@@ -38,8 +39,13 @@ def review(world: World, case: Case) -> Review:
 
 
 def judge(corpus: Corpus) -> list[Judged]:
-    return [Judged(case, review(world, case)) for world, cases in worlds(corpus)
-            for case in cases]
+    judged: list[Judged] = []
+    for world, cases in worlds(corpus):
+        for case in cases:
+            started = time.perf_counter()
+            result = review(world, case)
+            judged.append(Judged(case, result, time.perf_counter() - started))
+    return judged
 
 
 @dataclass(frozen=True)
@@ -86,8 +92,10 @@ def main() -> None:
           f"(goal {GOAL_RECALL:.0%})")
     print(f"false positives: {f.changed}/{f.fair} = {f.false_positive_rate:.1%} of true or "
           f"neutral sentences changed (goal <= {GOAL_FALSE_POSITIVES:.0%})")
-    print(f"{len(judged)} sentences in {elapsed:.2f} s, "
-          f"{1000 * elapsed / max(len(judged), 1):.2f} ms each (worlds built included)")
+    own = sorted(j.seconds for j in judged)
+    print(f"{len(judged)} replies in {elapsed:.2f} s (worlds built included); the guard alone: "
+          f"median {1000 * own[len(own) // 2]:.2f} ms, p95 {1000 * own[int(len(own) * .95)]:.2f}"
+          f" ms per reply")
     for j in judged:
         wrong = (j.case.label == "lie") != j.stopped
         if wrong or (args.verbose and j.stopped):
