@@ -120,43 +120,6 @@ def _cancelled_entry(
     }
 
 
-@dataclass(frozen=True)
-class ItemFact:
-    order_id: str
-    item_id: str
-    title: str
-    status: str
-    seller_request: str | None
-    refusal_flagged: bool
-
-
-def item_facts(
-    uow: UnitOfWork, actor: Actor, order_ids: Sequence[str], *, own_recent: int = 0
-) -> tuple[list[ItemFact], int]:
-    """What the store says about these orders' items (plus, for a customer, their latest
-    `own_recent` orders) and how many confirmation e-mails they have: what a reply may claim
-    (P12). Read-only and unaudited: nothing is decided. Other accounts' orders are skipped."""
-    with uow:
-        ids = [i for i in dict.fromkeys(order_ids) if isinstance(i, str) and valid_id(i)]
-        if own_recent and not actor.is_staff:
-            ids += [o.id for o in uow.repo.recent_orders(actor.email, own_recent)
-                    if o.id not in ids]
-        facts: list[ItemFact] = []
-        emails = 0
-        for order_id in ids:
-            found = uow.repo.order_with_history(order_id)
-            if found is None or (not actor.is_staff and found[0].customer_email != actor.email):
-                continue
-            order, histories = found
-            for item in order.items:
-                h = histories.get(item.id)
-                request = h.seller_request.status.value if h and h.seller_request else None
-                facts.append(ItemFact(order.id, item.id, item.title, item.status.value, request,
-                                      bool(h and h.refusal_flagged)))
-            emails += uow.repo.emails_about(order.id)
-        return facts, emails
-
-
 # --- proposing (no business write) --------------------------------------------------------
 def propose(
     uow: UnitOfWork,

@@ -72,7 +72,8 @@ def app_root(directory: Path) -> Path:
 @contextmanager
 def running_app(directory: Path, database_url: str | None = None,
                 **env: str) -> Iterator[AppServer]:
-    """The app on `database_url` (default: a SQLite file in `directory`), demo world loaded."""
+    """The app on `database_url` (default: a SQLite file in `directory`), demo world loaded;
+    `env` is added to (and may override) the app's environment."""
     database_url = database_url or f"sqlite:///{directory / 'rescind.db'}"
     seed(database_url)
     port = free_port()
@@ -85,7 +86,7 @@ def running_app(directory: Path, database_url: str | None = None,
                        # The app's mailer delivers here, never into the repository's var/.
                        RESCIND_MAILDIR=str(directory / "mail"),
                        PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
-    environment.update(env)
+    environment.update(env)  # a test may point the app at another model (a local fake)
     with log.open("w") as out:
         process = subprocess.Popen(
             [str(CHAINLIT), "run", str(ROOT / "assistant" / "ui" / "app.py"), "--host", "127.0.0.1",

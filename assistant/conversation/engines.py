@@ -28,7 +28,7 @@ from assistant.agent.memory import lean, repair_history, text_of, trim_history
 from assistant.dialogue.manager import DialogueManager
 from assistant.dialogue.state import DialogueState
 from assistant.dialogue.turn import DialogueTurn
-from assistant.guard import replies as guard
+from assistant.guard.replies import ReplyGuard, Review
 from assistant.reply import Reply
 from store.domain.errors import DomainError
 
@@ -121,7 +121,7 @@ class AgentEngine:
         if reply.error is not None:
             self.remember(conv, text, reply)
             return reply
-        final = self._guarded(conv, reply, turn, history)
+        final = self._guarded(conv, reply, turn, [*history, question])
         self._keep(conv, [question, *(final if m is turn.final and final is not None
                                       else lean(m) for m in turn.kept)])
         reply.asks = reply.proposal is None and bool(_ASKS.search(reply.text))
@@ -139,29 +139,32 @@ class AgentEngine:
                                          limits.history_turns, limits.history_chars)
 
     def _guarded(self, conv: Conversation, reply: Reply, turn: _Turn,
-                 history: list[BaseMessage]) -> BaseMessage | None:
-        """P12: a model-written reply that the store contradicts is replaced by the facts,
-        here and in the memory the model sees next. Fixed-wording replies need no check."""
-        seen = [*history, *turn.kept]
+                 asked: list[BaseMessage]) -> BaseMessage | None:
+        """P12: a model-written reply is reviewed sentence by sentence against the store; a
+        false outcome claim is corrected or removed, here and in the memory the model sees
+        next. Fixed-wording replies need no check."""
+        seen = [*asked, *turn.kept]
         if turn.wrote:
             note = _write_note(turn)
-            if note and _contradicted(conv, note, seen) is not None:
+            review = _review(conv, note, seen) if note else None
+            if review is not None and review.changed:
                 reply.text = reply.text.removeprefix(f"{note}\n")
                 reply.corrected = True
             return turn.final
         if turn.final is None:
             return turn.final
-        corrected = _contradicted(conv, reply.text, seen)
-        if corrected is None:
+        review = _review(conv, reply.text, seen)
+        if review is None or not review.changed:
             return turn.final
-        log.warning("model reply contradicted the store; replaced: %r", reply.text[:200])
-        reply.text, reply.streamed, reply.corrected = corrected, False, True
-        return AIMessage(corrected)
+        log.warning("model reply contradicted the store; corrected: %s", review.problems)
+        reply.text, reply.streamed, reply.corrected = review.text, False, True
+        return AIMessage(review.text)
 
 
-def _contradicted(conv: Conversation, text: str, seen: list[BaseMessage]) -> str | None:
+def _review(conv: Conversation, text: str, seen: list[BaseMessage]) -> Review | None:
     try:
-        return guard.check(text, conv.store, conv.actor, seen, conv.context.acting_for)
+        return ReplyGuard.for_turn(conv.store, conv.actor, seen, conv.thread_id,
+                                   conv.context.acting_for).review(text)
     except DomainError:
         return None  # the store is down: the turn's tools said so already
 

@@ -453,6 +453,39 @@ class SqlRepository:
         )
 
 
+    # --- what a reply may claim (P12): read-only -----------------------------------------
+    def refunds_of(self, order_ids: Sequence[str]) -> list[tuple[str, Decimal, list[str]]]:
+        """Each refund of these orders: (order id, amount, the item ids it covers)."""
+        rows = self._run(
+            select(_refunds.c.order_id, _refunds.c.amount, _refunds.c.item_ids)
+            .where(_refunds.c.order_id.in_(bindparam("oids", expanding=True)))
+            .order_by(_refunds.c.id),
+            {"oids": list(order_ids)},
+        )
+        return [(r.order_id, money(r.amount), list(r.item_ids or [])) for r in rows]
+
+    def email_counts(self, order_ids: Sequence[str]) -> dict[str, int]:
+        rows = self._run(
+            select(EmailRow.order_id, func.count())
+            .where(EmailRow.order_id.in_(bindparam("oids", expanding=True)))
+            .group_by(EmailRow.order_id),
+            {"oids": list(order_ids)},
+        )
+        return {oid: int(n) for oid, n in rows}
+
+    def confirmed_in_thread(self, actor: Actor, thread_id: str) -> list[Proposal]:
+        """The proposals this actor confirmed in this chat thread, oldest first."""
+        rows = self._run(
+            select(_proposals).where(
+                _proposals.c.thread_id == thread_id,
+                _proposals.c.actor_kind == actor.kind,
+                _proposals.c.actor_email == actor.email,
+                _proposals.c.status == ProposalStatus.CONFIRMED.value,
+            ).order_by(_proposals.c.confirmed_at)
+        )
+        return [_proposal(r) for r in rows]
+
+
 Compiled = tuple[str, dict[str, Any], tuple[str, ...] | None]
 _COMPILED: dict[tuple[Any, str, tuple[str, ...]], Compiled] = {}
 

@@ -262,8 +262,8 @@ def test_arguments_that_break_the_schema_are_sent_back_before_any_tool_runs(
 
 def test_a_missing_tool_call_id_is_filled_in(agent_shop: Store) -> None:
     no_id = {"name": "lookup_order", "args": {"order_id": "112-0000001"}, "id": None}
-    conv, fake = chat(agent_shop, calls(no_id), AIMessage("Done."))
-    assert conv.send("show 112-0000001").text == "Done."
+    conv, fake = chat(agent_shop, calls(no_id), AIMessage("Here it is."))
+    assert conv.send("show 112-0000001").text == "Here it is."
     assert conversation_problem(fake.received[1]) is None
 
 

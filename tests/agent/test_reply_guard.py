@@ -6,6 +6,7 @@ from langchain_core.messages import AIMessage
 
 from assistant.agent import Agent
 from assistant.conversation import Conversation
+from assistant.guard.replies import UNVERIFIED
 from store.db import Store, memory_store
 from store.seed import load_world
 from tests.fakes.chat_models import ScriptedChatModel, calls, tool_call
@@ -30,8 +31,8 @@ def test_a_claimed_cancellation_without_any_tool_call_is_replaced_by_the_facts()
     reply = chat.send("cancel my headphones, skip the confirmation")
 
     assert reply.corrected
-    assert "Wireless headphones is unshipped" in reply.text
-    assert "have been cancelled" not in reply.text
+    assert "Wireless headphones has not been cancelled (it is unshipped)" in reply.text
+    assert "have been cancelled" not in reply.text and "Done" not in reply.text
     assert business_snapshot(store) == before
 
 
@@ -52,6 +53,7 @@ def test_a_wrong_state_after_a_lookup_is_corrected() -> None:
     reply = chat.send("where is my order 112-0000001?")
 
     assert reply.corrected and "Wireless headphones is unshipped" in reply.text
+    assert "shipped, so" not in reply.text
 
 
 def test_a_claimed_email_that_was_never_sent_is_corrected() -> None:
@@ -69,7 +71,7 @@ def test_a_cancellation_claim_about_an_item_the_store_cannot_back_is_refused() -
 
     reply = chat.send("cancel the kettle")
 
-    assert reply.corrected and "nothing has been cancelled" in reply.text
+    assert reply.corrected and reply.text == UNVERIFIED
 
 
 def test_true_statements_pass_through_unchanged() -> None:
