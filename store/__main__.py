@@ -1,15 +1,16 @@
-"""`python -m store seed|explain|migrate`: the store without chat."""
+"""`python -m store seed|explain|migrate|set-password`: the store without chat."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from store import services
+from store import services, sessions
 from store.db import open_store
 from store.domain.errors import DomainError
 from store.domain.model import Actor
@@ -26,12 +27,18 @@ def main(argv: list[str] | None = None) -> int:
     explain = sub.add_parser("explain", help="per item: can it be cancelled, and why")
     explain.add_argument("order_id")
     sub.add_parser("migrate", help="apply Alembic migrations (DATABASE_URL or SQLite file)")
+    set_password = sub.add_parser(
+        "set-password", help="set an account's password (read from standard input) and end "
+        "every session it has")
+    set_password.add_argument("email")
     args = parser.parse_args(argv)
 
     store = open_store()
     if args.command == "migrate":
         print("schema is at the latest revision")
         return 0
+    if args.command == "set-password":
+        return _set_password(store, args.email)
     if args.command == "seed":
         return _seed(store, reset_first=args.reset, if_empty=args.if_empty)
     return _explain(store, args.order_id)
@@ -60,6 +67,18 @@ def _seed(store, *, reset_first: bool, if_empty: bool) -> int:  # type: ignore[n
     print(f"demo world loaded. Sign in with (password for all: {DEMO_PASSWORD!r}):")
     for email, role in DEMO_LOGINS:
         print(f"  {email:<20} {role}")
+    return 0
+
+
+def _set_password(store, email: str) -> int:  # type: ignore[no-untyped-def]
+    password = (getpass.getpass("new password: ") if sys.stdin.isatty()
+                else sys.stdin.readline().rstrip("\r\n"))
+    try:
+        ended = sessions.change_password(store.uow(), email, password)
+    except sessions.PasswordRejected as e:
+        print(e, file=sys.stderr)
+        return 2
+    print(f"password changed for {email}; {ended} session(s) ended")
     return 0
 
 

@@ -13,10 +13,11 @@ import chainlit as cl
 from chainlit.types import ThreadDict
 from starlette.datastructures import Headers
 
-from assistant.ui import accounts, chat, runtime
+from assistant.ui import accounts, chat, runtime, security
 from assistant.ui.datalayer import ChatDataLayer
 
 runtime.ensure_auth_secret()  # before Chainlit checks for it, right after loading this module
+security.install()  # the request gate, token lifetime, socket limits (assistant/ui/security)
 
 
 @cl.data_layer

@@ -108,3 +108,11 @@ class StoreUnavailable(DomainError):
     def __init__(self, message: str = "The order store is unavailable right now; nothing was "
                  "changed. Please try again in a moment.") -> None:
         super().__init__(message)
+
+
+class VerificationLocked(DomainError):
+    """Too many failed caller verifications for an order or by a staff member: verification
+    is locked for a while and the case has been handed to a supervisor."""
+
+    code = "verification_locked"
+    rules = ("P2", "P13")

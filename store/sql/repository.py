@@ -190,6 +190,16 @@ class SqlRepository:
         ).scalar()
         return stored
 
+    def set_password_hash(self, kind: str, email: str, new: str, *,
+                          replacing: str | None = None) -> bool:
+        """Store a new hash; with `replacing`, only if the stored hash is still that one (a
+        re-hash at sign-in must not undo a password change made meanwhile)."""
+        table = _staff if kind == "staff" else _customers
+        query = update(table).where(table.c.email == email)
+        if replacing is not None:
+            query = query.where(table.c.password_hash == replacing)
+        return bool(self._run(query.values(password_hash=new)).rowcount)
+
     # --- orders ---------------------------------------------------------------------------
     def order(self, order_id: str, *, lock: bool = False) -> Order | None:
         found = self.order_with_history(order_id, lock=lock)

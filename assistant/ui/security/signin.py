@@ -1,0 +1,64 @@
+"""Sign-in for Chainlit's callbacks: throttled password sign-in and SSO-header sign-in, each
+opening a server-side session whose id goes into the token.
+
+A locked account or address gets 429 with Retry-After (the login page shows the
+`tooManyAttempts` message); a wrong password and an unknown account get the same 401 after
+the same work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextvars import ContextVar
+
+import chainlit as cl
+from fastapi import HTTPException
+
+from assistant.ui import runtime
+from assistant.ui.datalayer import SESSION_KEY
+from assistant.ui.security import settings
+from store import sessions
+from store.accounts import account_role
+from store.domain.model import Actor
+
+MAX_EMAIL, MAX_PASSWORD = 254, 200
+TOO_MANY = "tooManyAttempts"  # a key of auth.login.errors in .chainlit/translations
+
+# The client address of the HTTP request being served (set by the request gate).
+client_address: ContextVar[str] = ContextVar("rescind_client_address", default="")
+
+
+async def password_user(email: str, password: str) -> cl.User | None:
+    if not email or not password or len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD:
+        return None
+    result = await asyncio.to_thread(
+        sessions.sign_in, runtime.store().uow(), email, password, client_address.get(),
+        settings.current().session_lifetime)
+    if result.locked is not None:
+        raise HTTPException(status_code=429, detail=TOO_MANY,
+                            headers={"Retry-After": str(result.retry_after)})
+    if result.actor is None or result.session_id is None:
+        return None
+    return user_for(result.actor, "credentials", result.session_id)
+
+
+async def header_user(email: str) -> cl.User | None:
+    """Behind an SSO proxy: the proxy vouches for the e-mail, the store decides the role."""
+    email = email.strip()
+    if not email or len(email) > MAX_EMAIL:
+        return None
+    store = runtime.store()
+    actor = await asyncio.to_thread(account_role, store.uow(), email)
+    if actor is None:
+        return None
+    session_id = await asyncio.to_thread(
+        sessions.open_session, store.uow(), actor.email, "header", client_address.get(),
+        settings.current().session_lifetime)
+    return user_for(actor, "header", session_id)
+
+
+def user_for(actor: Actor, provider: str, session_id: str) -> cl.User:
+    # The metadata is informational (shown, persisted) except the session id, which the
+    # token carries and the server checks; every decision re-reads the store.
+    return cl.User(identifier=actor.email,
+                   metadata={"role": actor.kind, "provider": provider, SESSION_KEY: session_id})
