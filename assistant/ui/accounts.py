@@ -44,7 +44,7 @@ _STARTERS = {
 
 
 async def password_user(email: str, password: str) -> cl.User | None:
-    """Throttled, and opening a server-side session (assistant/ui/security/signin.py)."""
+    """Throttled, opening a server-side session (assistant/ui/security/signin.py)."""
     return await signin.password_user(email, password)
 
 

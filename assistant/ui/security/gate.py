@@ -42,6 +42,7 @@ DOCS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 SIGN_IN_OUT = frozenset({"/login", "/auth/header", "/logout", "/auth/config"})
 API_PREFIXES = ("/user", "/project/", "/feedback", "/auth/", "/mcp", "/set-session-cookie")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SIGN_IN_BODY_BYTES = 4096  # an e-mail and a password, form-encoded
 ENDED = "Your session has ended; please sign in again."
 UNEXPECTED = "That request couldn't be handled; nothing more was done. Please try again."
 
@@ -80,6 +81,8 @@ class Gate:
             return await reply(send, *refusal)
         if method not in SAFE_METHODS and not headers.origin_allowed(scope):
             return await reply(send, 403, "Requests from other sites are not accepted.")
+        if method == "POST" and path == "/login":
+            return await self._sign_in(scope, receive, send)
         claims, dead = await self._tokens(scope)
         if dead:
             if is_api(method, path) and path not in SIGN_IN_OUT:
@@ -107,6 +110,27 @@ class Gate:
             await self._safely(target, scope, receive, send)
         finally:
             ownership.requester.reset(requester)
+
+    async def _sign_in(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Throttled password sign-in, answered here (429 with Retry-After, or Chainlit's
+        own 401); an accepted account goes on to Chainlit, which issues the token."""
+        body = await read_body(receive, SIGN_IN_BODY_BYTES)
+        if body is None:
+            return await reply(send, 413, "That request is too large.")
+        form = await Request(scope, replaying(body, _no_receive)).form()
+        username, password = form.get("username"), form.get("password")
+        outcome = await signin.attempt(username if isinstance(username, str) else "",
+                                       password if isinstance(password, str) else "")
+        if outcome.retry_after is not None:
+            return await reply(send, 429, signin.TOO_MANY,
+                               extra={"Retry-After": str(outcome.retry_after)})
+        if outcome.user is None:
+            return await reply(send, 401, "credentialssignin")  # Chainlit's own answer
+        accepted = signin.accepted.set(outcome.user)
+        try:
+            await self._safely(self.app, scope, replaying(body, receive), send)
+        finally:
+            signin.accepted.reset(accepted)
 
     def _switched_off(self, method: str, path: str) -> tuple[int, str] | None:
         if path in DOCS and not self.settings.api_docs:

@@ -1,18 +1,18 @@
 """Sign-in for Chainlit's callbacks: throttled password sign-in and SSO-header sign-in, each
 opening a server-side session whose id goes into the token.
 
-A locked account or address gets 429 with Retry-After (the login page shows the
-`tooManyAttempts` message); a wrong password and an unknown account get the same 401 after
-the same work.
+A locked account or address gets 429 with Retry-After from the gate (the login page shows
+the `tooManyAttempts` message); a wrong password and an unknown account get the same 401
+after the same work.
 """
 
 from __future__ import annotations
 
 import asyncio
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 import chainlit as cl
-from fastapi import HTTPException
 
 from assistant.ui import runtime
 from assistant.ui.datalayer import SESSION_KEY
@@ -26,20 +26,39 @@ TOO_MANY = "tooManyAttempts"  # a key of auth.login.errors in .chainlit/translat
 
 # The client address of the HTTP request being served (set by the request gate).
 client_address: ContextVar[str] = ContextVar("rescind_client_address", default="")
+# The account the gate has just signed in on POST /login, for Chainlit's callback to hand on.
+accepted: ContextVar[cl.User | None] = ContextVar("rescind_accepted_user", default=None)
 
 
-async def password_user(email: str, password: str) -> cl.User | None:
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in's answer: the user, or a lock to wait out (`retry_after` seconds), or
+    neither (wrong password or unknown account: the same answer)."""
+
+    user: cl.User | None = None
+    retry_after: int | None = None
+
+
+async def attempt(email: str, password: str) -> Attempt:
     if not email or not password or len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD:
-        return None
+        return Attempt()
     result = await asyncio.to_thread(
         sessions.sign_in, runtime.store().uow(), email, password, client_address.get(),
         settings.current().session_lifetime)
     if result.locked is not None:
-        raise HTTPException(status_code=429, detail=TOO_MANY,
-                            headers={"Retry-After": str(result.retry_after)})
+        return Attempt(retry_after=result.retry_after)
     if result.actor is None or result.session_id is None:
-        return None
-    return user_for(result.actor, "credentials", result.session_id)
+        return Attempt()
+    return Attempt(user_for(result.actor, "credentials", result.session_id))
+
+
+async def password_user(email: str, password: str) -> cl.User | None:
+    """Chainlit's password callback. On POST /login the gate has signed in already (a
+    callback can't answer 429, the gate can); called any other way, it signs in here."""
+    user = accepted.get()
+    if user is not None and user.identifier == email.strip().lower():
+        return user
+    return (await attempt(email, password)).user
 
 
 async def header_user(email: str) -> cl.User | None:
