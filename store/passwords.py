@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -64,10 +65,8 @@ def _dummy_hash() -> str:
 
 
 def _burn(password: str) -> None:
-    try:
+    with contextlib.suppress(VerificationError):
         HASHER.verify(_dummy_hash(), password)
-    except VerificationError:
-        pass
 
 
 def _check_legacy(password: str, stored: str) -> bool:

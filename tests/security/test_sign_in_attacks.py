@@ -45,7 +45,7 @@ async def test_a_burst_of_100_wrong_passwords_checks_five_and_then_locks_the_acc
             retry = {int(r.headers["retry-after"]) for r in answers if r.status_code == 429}
             assert retry and all(LOCKOUT_S - 60 < s <= LOCKOUT_S for s in retry)
             assert {r.json()["detail"] for r in answers if r.status_code == 429} == \
-                {"tooManyAttempts"}
+                {"Too many sign-in attempts. Please wait 15 minutes before trying again."}
             right = await login(http, victim, PASSWORD, via=address())
             assert_refused(right, 429)  # while locked, not even the right password
     assert sessions_of(app, victim) == 0

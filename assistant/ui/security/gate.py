@@ -78,15 +78,15 @@ class Gate:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         method, path = scope["method"], scope["path"]
         if refusal := self._switched_off(method, path):
-            return await reply(send, *refusal)
+            return await refuse(scope, send, *refusal)
         if method not in SAFE_METHODS and not headers.origin_allowed(scope):
-            return await reply(send, 403, "Requests from other sites are not accepted.")
+            return await refuse(scope, send, 403, "Requests from other sites are not accepted.")
         if method == "POST" and path == "/login":
             return await self._sign_in(scope, receive, send)
         claims, dead = await self._tokens(scope)
         if dead:
             if is_api(method, path) and path not in SIGN_IN_OUT:
-                return await reply(send, 401, ENDED, clear_cookie=scope)
+                return await refuse(scope, send, 401, ENDED, clear_cookie=scope)
             send = clearing_cookie(send, scope)
             scope = without_tokens(scope)
         elif claims is not None and path == "/logout" and method == "POST":
@@ -102,9 +102,9 @@ class Gate:
             if routes.guarded(method, path):
                 body = await read_body(receive, self.settings.max_body_bytes)
                 if body is None:
-                    return await reply(send, 413, "That request is too large.")
+                    return await refuse(scope, send, 413, "That request is too large.")
                 if refusal := await routes.check(method, path, body, who):
-                    return await reply(send, *refusal)
+                    return await refuse(scope, send, *refusal)
                 receive = replaying(body, receive)
             target = self.app if path.startswith(self.socket_path) else self.capped
             await self._safely(target, scope, receive, send)
@@ -116,16 +116,16 @@ class Gate:
         own 401); an accepted account goes on to Chainlit, which issues the token."""
         body = await read_body(receive, SIGN_IN_BODY_BYTES)
         if body is None:
-            return await reply(send, 413, "That request is too large.")
+            return await refuse(scope, send, 413, "That request is too large.")
         form = await Request(scope, replaying(body, _no_receive)).form()
         username, password = form.get("username"), form.get("password")
         outcome = await signin.attempt(username if isinstance(username, str) else "",
                                        password if isinstance(password, str) else "")
         if outcome.retry_after is not None:
-            return await reply(send, 429, signin.TOO_MANY,
+            return await refuse(scope, send, 429, signin.too_many(outcome.retry_after),
                                extra={"Retry-After": str(outcome.retry_after)})
         if outcome.user is None:
-            return await reply(send, 401, "credentialssignin")  # Chainlit's own answer
+            return await refuse(scope, send, 401, "credentialssignin")  # Chainlit's own answer
         accepted = signin.accepted.set(outcome.user)
         try:
             await self._safely(self.app, scope, replaying(body, receive), send)
@@ -211,6 +211,14 @@ def without_tokens(scope: Scope) -> Scope:
             value = b";".join(parts)
         kept.append((name, value))
     return {**scope, "headers": kept}
+
+
+async def refuse(scope: Scope, send: Send, status: int, message: str,
+                 **options: Any) -> None:
+    """Answer a request the gate turns away (and say so in the log)."""
+    log.warning("%s %s from %s: %s %s", scope["method"], scope["path"],
+                (scope.get("client") or ("?",))[0], status, message)
+    await reply(send, status, message, **options)
 
 
 async def reply(send: Send, status: int, message: str, *,

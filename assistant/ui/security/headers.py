@@ -27,7 +27,7 @@ _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 def content_security_policy() -> str:
     from chainlit.server import get_html_template  # the page Chainlit serves, as served
 
-    page = get_html_template("")
+    page = str(get_html_template(""))  # type: ignore[no-untyped-call]
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
         for body in _INLINE_SCRIPT.findall(page))

@@ -46,7 +46,7 @@ class _Action(BaseModel):
     tooltip: str = Field("", max_length=500)
     icon: str | None = Field(None, max_length=64)
     forId: str | None = Field(None, max_length=64)
-    id: Id
+    id: Id | None = None  # a custom element's callAction sends none
 
 
 class _ActionRequest(_Body):
@@ -144,7 +144,7 @@ async def _db(fn: Callable[[Connection], T]) -> T:
 
 
 def _own_session(session_id: str, who: str) -> WebsocketSession:
-    session = WebsocketSession.get_by_id(session_id)
+    session: WebsocketSession | None = WebsocketSession.get_by_id(session_id)
     if session is None:
         raise Invalid(404, NO_CHAT)
     if session.user is None or session.user.identifier != who:

@@ -1,9 +1,10 @@
 """Sign-in for Chainlit's callbacks: throttled password sign-in and SSO-header sign-in, each
 opening a server-side session whose id goes into the token.
 
-A locked account or address gets 429 with Retry-After from the gate (the login page shows
-the `tooManyAttempts` message); a wrong password and an unknown account get the same 401
-after the same work.
+A locked account or address gets 429 with Retry-After from the gate (Chainlit's login page
+looks its message up by the status text: `auth.login.errors."too many requests"` in
+.chainlit/translations); a wrong password and an unknown account get the same 401 after the
+same work.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from store.accounts import account_role
 from store.domain.model import Actor
 
 MAX_EMAIL, MAX_PASSWORD = 254, 200
-TOO_MANY = "tooManyAttempts"  # a key of auth.login.errors in .chainlit/translations
 
 # The client address of the HTTP request being served (set by the request gate).
 client_address: ContextVar[str] = ContextVar("rescind_client_address", default="")
@@ -74,6 +74,12 @@ async def header_user(email: str) -> cl.User | None:
         sessions.open_session, store.uow(), actor.email, "header", client_address.get(),
         settings.current().session_lifetime)
     return user_for(actor, "header", session_id)
+
+
+def too_many(retry_after: int) -> str:
+    minutes = -(-retry_after // 60)
+    return (f"Too many sign-in attempts. Please wait {minutes} minute"
+            f"{'s' if minutes != 1 else ''} before trying again.")
 
 
 def user_for(actor: Actor, provider: str, session_id: str) -> cl.User:
