@@ -42,6 +42,8 @@ DOCS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 SIGN_IN_OUT = frozenset({"/login", "/auth/header", "/logout", "/auth/config"})
 API_PREFIXES = ("/user", "/project/", "/feedback", "/auth/", "/mcp", "/set-session-cookie")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Files the page loads (scripts, styles, icons): served alike to everyone, so no token check.
+STATIC_PREFIXES = ("/assets/", "/public/", "/favicon", "/logo", "/avatars/", "/copilot/")
 SIGN_IN_BODY_BYTES = 4096  # an e-mail and a password, form-encoded
 ENDED = "Your session has ended; please sign in again."
 UNEXPECTED = "That request couldn't be handled; nothing more was done. Please try again."
@@ -83,6 +85,8 @@ class Gate:
             return await refuse(scope, send, 403, "Requests from other sites are not accepted.")
         if method == "POST" and path == "/login":
             return await self._sign_in(scope, receive, send)
+        if method in SAFE_METHODS and path.startswith(STATIC_PREFIXES):
+            return await self._safely(self.app, scope, receive, send)  # no account involved
         claims, dead = await self._tokens(scope)
         if dead:
             if is_api(method, path) and path not in SIGN_IN_OUT:
