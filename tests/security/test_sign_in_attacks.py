@@ -9,6 +9,7 @@ import statistics
 import time
 
 import httpx
+import pytest
 
 from tests.security.conftest import (
     ANA,
@@ -118,3 +119,32 @@ async def test_a_locked_unknown_account_looks_exactly_like_a_locked_real_one(app
     assert real.status_code == ghost.status_code == 429
     assert real.json() == ghost.json()
     assert abs(int(real.headers["retry-after"]) - int(ghost.headers["retry-after"])) <= 2
+
+
+@pytest.mark.parametrize(("content_type", "body"), [
+    ("multipart/form-data; boundary=x", b"--x\r\ngarbage without an end"),
+    ("application/x-www-form-urlencoded", b"username=" + b"a" * 100_000),
+    ("application/x-www-form-urlencoded", b"username=" + TARGETS[5].encode()),
+    ("application/json", b'{"username": "ana@example.com", "password": "rescind"}'),
+])
+async def test_a_malformed_or_oversized_sign_in_form_gets_a_4xx_and_no_session(
+    app: App, content_type: str, body: bytes,
+) -> None:
+    async with bare(app) as http:
+        with unchanged(app, ("auth_sessions", {})):
+            response = await http.post("/login", content=body, headers={
+                "Content-Type": content_type, "X-Forwarded-For": address()})
+    assert_refused(response, 400, 401, 413)
+    assert not response.cookies
+
+
+async def test_a_sign_in_posted_from_another_site_is_refused(app: App) -> None:
+    """Login CSRF: a page elsewhere signs the victim's browser into the attacker's account."""
+    async with bare(app) as http:
+        with unchanged(app, ("auth_sessions", {"account_email": TARGETS[6]})):
+            response = await http.post("/login", data={"username": TARGETS[6],
+                                                       "password": PASSWORD},
+                                       headers={"Origin": "https://evil.example",
+                                                "X-Forwarded-For": address()})
+    assert_refused(response, 403)
+    assert not response.cookies

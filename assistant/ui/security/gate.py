@@ -46,7 +46,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STATIC_PREFIXES = ("/assets/", "/public/", "/favicon", "/logo", "/avatars/", "/copilot/")
 SIGN_IN_BODY_BYTES = 4096  # an e-mail and a password, form-encoded
 ENDED = "Your session has ended; please sign in again."
-UNEXPECTED = "That request couldn't be handled; nothing more was done. Please try again."
+UNEXPECTED = ("That request couldn't be handled. Please try again; if it keeps happening, "
+              "reload the page.")
 
 # Chainlit's session cookie (and its chunks, `access_token_0`...), named as Chainlit names it.
 AUTH_COOKIE = os.environ.get("CHAINLIT_AUTH_COOKIE_NAME", "access_token").encode()
@@ -121,7 +122,10 @@ class Gate:
         body = await read_body(receive, SIGN_IN_BODY_BYTES)
         if body is None:
             return await refuse(scope, send, 413, "That request is too large.")
-        form = await Request(scope, replaying(body, _no_receive)).form()
+        try:
+            form = await Request(scope, replaying(body, _no_receive)).form()
+        except Exception:  # whatever a hand-made body breaks in the form parser
+            return await refuse(scope, send, 400, "The sign-in form isn't valid.")
         username, password = form.get("username"), form.get("password")
         outcome = await signin.attempt(username if isinstance(username, str) else "",
                                        password if isinstance(password, str) else "")
