@@ -1,15 +1,16 @@
-"""`python -m store seed|explain|migrate|mail|seller`: the store without chat."""
+"""`python -m store seed|explain|migrate|mail|seller|set-password`: the store without chat."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from store import cli_flows, services
+from store import cli_flows, services, sessions
 from store.db import open_store
 from store.domain.errors import DomainError
 from store.domain.model import Actor
@@ -27,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     explain.add_argument("order_id")
     sub.add_parser("migrate", help="apply Alembic migrations (DATABASE_URL or SQLite file)")
     cli_flows.add_parsers(sub)
+    set_password = sub.add_parser(
+        "set-password", help="set an account's password (read from standard input) and end "
+        "every session it has")
+    set_password.add_argument("email")
     args = parser.parse_args(argv)
 
     store = open_store()
@@ -35,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command in ("mail", "seller"):
         return cli_flows.run(store, args)
+    if args.command == "set-password":
+        return _set_password(store, args.email)
     if args.command == "seed":
         return _seed(store, reset_first=args.reset, if_empty=args.if_empty)
     return _explain(store, args.order_id)
@@ -63,6 +70,18 @@ def _seed(store, *, reset_first: bool, if_empty: bool) -> int:  # type: ignore[n
     print(f"demo world loaded. Sign in with (password for all: {DEMO_PASSWORD!r}):")
     for email, role in DEMO_LOGINS:
         print(f"  {email:<20} {role}")
+    return 0
+
+
+def _set_password(store, email: str) -> int:  # type: ignore[no-untyped-def]
+    password = (getpass.getpass("new password: ") if sys.stdin.isatty()
+                else sys.stdin.readline().rstrip("\r\n"))
+    try:
+        ended = sessions.change_password(store.uow(), email, password)
+    except sessions.PasswordRejected as e:
+        print(e, file=sys.stderr)
+        return 2
+    print(f"password changed for {email}; {ended} session(s) ended")
     return 0
 
 

@@ -1,45 +1,35 @@
-"""Password sign-in against the store's customers and staff."""
+"""Password sign-in against the store's customers, staff and sellers."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
-
-from store import sellers
+from store import passwords, sellers
 from store.domain.model import Actor
+from store.passwords import hash_password as hash_password
 from store.unit_of_work import UnitOfWork
 
-_N, _R, _P = 2**14, 8, 1
-
-
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
-
-
-def check_password(password: str, stored: str | None) -> bool:
-    if not stored or not stored.startswith("scrypt$"):
-        return False
-    _, salt_b64, digest_b64 = stored.split("$", 2)
-    expected = hash_password(password, base64.b64decode(salt_b64))
-    return hmac.compare_digest(expected.encode(), stored.encode()) and bool(digest_b64)
+ACCOUNT_KINDS = ("staff", "customer", "seller")  # the role: which table holds the account
 
 
 def authenticate(uow: UnitOfWork, email: str, password: str) -> Actor | None:
-    """The role comes from which table holds the account: staff first, then customers."""
+    """The account for these credentials, or None. An unknown account costs the same work
+    and gets the same answer as a wrong password; a hash in old parameters (or the old
+    scrypt format) is replaced by a current one once the password has been proven."""
     email = email.strip().lower()
     with uow:
-        for kind in ("staff", "customer"):
-            stored = uow.repo.password_hash(kind, email)
-            if stored is not None:
-                return Actor(kind, email) if check_password(password, stored) else None  # type: ignore[arg-type]
-        stored = sellers.password_hash(uow, email)
-        if stored is not None:
-            return Actor("seller", email) if check_password(password, stored) else None
-    return None
+        stored = {kind: uow.repo.password_hash(kind, email) for kind in ACCOUNT_KINDS}
+    kind = next((k for k in ACCOUNT_KINDS if stored[k] is not None), None)
+    if kind is None:
+        passwords.equal_work(password)
+        return None
+    result = passwords.check(password, stored[kind])
+    if not result.ok:
+        return None
+    if result.needs_rehash:
+        with uow:
+            uow.repo.set_password_hash(kind, email, passwords.hash_password(password),
+                                       replacing=stored[kind])
+            uow.commit()
+    return Actor(kind, email)  # type: ignore[arg-type]
 
 
 def account_role(uow: UnitOfWork, email: str) -> Actor | None:

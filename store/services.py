@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from store import sellers
+from store import caller_lock, sellers
 from store.domain import errors
 from store.domain.model import (
     Actor,
@@ -332,6 +332,7 @@ def verify_caller(
     with uow:
         _check_id(order_id)
         order_id = order_id.strip()
+        caller_lock.refuse_if_locked(uow, actor, order_id)
         owner = uow.repo.order_owner(order_id)
         customer = uow.repo.customer(owner) if owner else None
         method = "email" if email else "postcode"
@@ -344,10 +345,12 @@ def verify_caller(
         if not matched or customer is None:
             uow.repo.audit(uow.now(), actor, "verify_caller", "failed", order_id=order_id,
                            rules=["P2"], detail={"method": method})
+            locked = caller_lock.failed(uow, actor, order_id)
             uow.commit()
-            raise errors.VerificationFailed(
+            raise locked or errors.VerificationFailed(
                 "Those details don't match our records for that order, so I can't act on it."
             )
+        caller_lock.verified(uow, order_id)
         uow.repo.add_verification(actor.email, customer.email, order_id, method, uow.now())
         uow.repo.audit(uow.now(), actor, "verify_caller", "verified", order_id=order_id,
                        on_behalf_of=customer.email, rules=["P2"], detail={"method": method})

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 import chainlit as cl
 
 from assistant.ui import runtime
-from store.accounts import account_role, authenticate
+from assistant.ui.security import signin
+from store.accounts import account_role
 from store.domain.model import Actor
 
 log = logging.getLogger(__name__)
@@ -47,23 +48,16 @@ _STARTERS = {
         ("Pending requests", "Show my pending requests", "/public/icons/package.svg"),
     ],
 }
-MAX_EMAIL = 254
 
 
 async def password_user(email: str, password: str) -> cl.User | None:
-    if not email or not password or len(email) > MAX_EMAIL or len(password) > 200:
-        return None
-    actor = await asyncio.to_thread(authenticate, runtime.store().uow(), email, password)
-    return _user(actor, "credentials") if actor else None
+    """Throttled, opening a server-side session (assistant/ui/security/signin.py)."""
+    return await signin.password_user(email, password)
 
 
 async def header_user(headers: Mapping[str, str], header: str) -> cl.User | None:
     """Behind an SSO proxy: the proxy vouches for the e-mail, the store decides the role."""
-    email = (headers.get(header) or "").strip()
-    if not email or len(email) > MAX_EMAIL:
-        return None
-    actor = await asyncio.to_thread(account_role, runtime.store().uow(), email)
-    return _user(actor, "header") if actor else None
+    return await signin.header_user(headers.get(header) or "")
 
 
 async def actor_of(user: cl.User | None) -> Actor | None:
@@ -71,11 +65,6 @@ async def actor_of(user: cl.User | None) -> Actor | None:
     if user is None:
         return None
     return await asyncio.to_thread(account_role, runtime.store().uow(), user.identifier)
-
-
-def _user(actor: Actor, provider: str) -> cl.User:
-    # The metadata is informational (shown, persisted); every decision re-reads the store.
-    return cl.User(identifier=actor.email, metadata={"role": actor.kind, "provider": provider})
 
 
 def profile_for(actor: Actor) -> cl.ChatProfile:

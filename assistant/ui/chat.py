@@ -20,6 +20,7 @@ from assistant.reply import Reply, ToolEvent
 from assistant.ui import accounts, backoffice, runtime, views
 from assistant.ui.datalayer import thread_steps
 from assistant.ui.payloads import BadPayload, Click, Pick, parse_click, parse_pick
+from assistant.ui.security import limits, tokens
 from assistant.ui.seller import SellerDesk
 from store import handoffs, services
 from store.domain.errors import DomainError
@@ -30,6 +31,7 @@ HISTORY_LIMIT = 40  # messages carried into a resumed conversation
 STALE = "That button is no longer active; nothing was changed."
 CLOSED = "closed"
 NO_ACCOUNT = "I can't find your account any more, so I can't help with orders here."
+SIGNED_OUT = "You have been signed out, so I can't go on here. Please sign in again."
 
 
 class ChatSession:
@@ -45,6 +47,10 @@ class ChatSession:
 
     # --- handlers ------------------------------------------------------------------------
     async def on_message(self, text: str) -> Reply | None:
+        if refusal := limits.refusal_for(text):  # nothing of it reaches the conversation
+            reply = Reply(refusal, error="message_too_long")
+            await views.say(reply.text)
+            return reply
         if await backoffice.command(self.conversation.actor, text):
             return None  # a staff command (the handoff queue, returns), not for the assistant
         async with self.lock:
@@ -164,6 +170,12 @@ async def resume(thread: ThreadDict) -> ChatSession | SellerDesk | None:
 
 
 async def current() -> ChatSession | SellerDesk | None:
+    """The chat of this browser session, while its sign-in is live: a socket opened before a
+    sign-out or a password change elsewhere gets no further turns."""
+    if not await tokens.still_signed_in(cl.context.session.token):
+        views.session_set(SESSION_KEY, CLOSED)
+        await views.say(SIGNED_OUT)
+        return None
     chat = views.session_get(SESSION_KEY)
     if isinstance(chat, ChatSession | SellerDesk):
         return chat

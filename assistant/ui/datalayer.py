@@ -36,6 +36,7 @@ from chainlit.types import (
 from chainlit.user import PersistedUser, User
 from sqlalchemy import Connection, Engine, Table, delete, exists, insert, or_, select, update
 
+from assistant.ui import ownership
 from store.sql.chat_orm import (
     ChatElementRow,
     ChatFeedbackRow,
@@ -61,6 +62,9 @@ ELEMENTS: Table = ChatElementRow.__table__  # type: ignore[assignment]
 FEEDBACKS: Table = ChatFeedbackRow.__table__  # type: ignore[assignment]
 
 THREAD_LIST_LIMIT = 500  # per user, for the history sidebar
+MAX_MESSAGE_CHARS = 4000  # the default; the app passes RESCIND_MAX_MESSAGE_CHARS
+MAX_STEP_CHARS = 200_000  # a tool's output or a reply: far above anything the app writes
+SESSION_KEY = "sid"  # the sign-in session id in a user's token metadata
 _STEP_FIELDS = {  # Chainlit key -> column
     "parentId": "parent_id", "name": "name", "type": "type", "input": "input",
     "output": "output", "metadata": "metadata", "tags": "tags", "isError": "is_error",
@@ -160,20 +164,30 @@ def _ensure_thread(conn: Connection, thread_id: str, at: datetime | None) -> Non
         conn.execute(update(THREADS).where(THREADS.c.id == thread_id).values(updated_at=when))
 
 
-def _upsert(conn: Connection, table: Table, key: str, values: dict[str, Any]) -> None:
+def _upsert(conn: Connection, table: Table, key: str, values: dict[str, Any]) -> bool:
+    """Insert or update the row `key` of `values["thread_id"]`. Ids come from the browser
+    (a message's id, an element's): a row with the same id in another thread is left alone,
+    never moved into this one."""
     changed = conn.execute(
-        update(table).where(table.c.id == key).values(**values)
+        update(table).where(table.c.id == key, table.c.thread_id == values["thread_id"])
+        .values(**values)
     ).rowcount
-    if not changed:
-        conn.execute(insert(table).values(id=key, **values))
+    if changed:
+        return True
+    if conn.execute(select(table.c.id).where(table.c.id == key)).first() is not None:
+        log.warning("refused to take %s %s over from another thread", table.name, key)
+        return False
+    conn.execute(insert(table).values(id=key, **values))
+    return True
 
 
 class ChatDataLayer(BaseDataLayer):
     """Chainlit's persistence on the store's engine. Blocking SQL runs in worker threads;
     writes are serialised so a step's create and its updates land in the order sent."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, max_message_chars: int = MAX_MESSAGE_CHARS) -> None:
         self.engine = engine
+        self.max_message_chars = max_message_chars
         self._write_lock = asyncio.Lock()
 
     async def _read(self, fn: Callable[[Connection], T]) -> T:
@@ -209,7 +223,8 @@ class ChatDataLayer(BaseDataLayer):
 
     async def create_user(self, user: User) -> PersistedUser | None:
         def w(conn: Connection) -> None:
-            meta = dict(user.metadata or {})
+            # The sign-in's session id rides in the token only; it is no profile data.
+            meta = {k: v for k, v in (user.metadata or {}).items() if k != SESSION_KEY}
             changed = conn.execute(
                 update(USERS).where(USERS.c.identifier == user.identifier).values(metadata=meta)
             ).rowcount
@@ -367,6 +382,7 @@ class ChatDataLayer(BaseDataLayer):
         values.setdefault("type", step.get("type") or "undefined")
         values["show_input"] = _show_input_in(step.get("showInput"))
         values["thread_id"] = thread_id
+        self._cap_text(values)
 
         def w(conn: Connection) -> None:
             if not _may_write(conn, thread_id):
@@ -376,6 +392,16 @@ class ChatDataLayer(BaseDataLayer):
             _upsert(conn, STEPS, step_id, values)
 
         await self._write(w, what)
+
+    def _cap_text(self, values: dict[str, Any]) -> None:
+        """An over-long user message is refused at the chat's edge and is not kept either:
+        a marker says what arrived. Other steps are bounded so no step can fill the disk."""
+        limit = self.max_message_chars if values.get("type") == "user_message" else MAX_STEP_CHARS
+        for column in ("input", "output"):
+            text = values.get(column)
+            if isinstance(text, str) and len(text) > limit:
+                values[column] = (f"[A message of {len(text):,} characters was not kept: the "
+                                  f"limit is {limit:,}.]")
 
     @_queued
     async def delete_step(self, step_id: str) -> None:
@@ -432,21 +458,41 @@ class ChatDataLayer(BaseDataLayer):
         await self._write(w, "delete_element")
 
     # --- feedback ------------------------------------------------------------------------
+    # Feedback arrives over HTTP, naming a message by id: the request's signed-in user must
+    # own the message's thread (or be staff). The request gate refuses first, with a status;
+    # this is the same rule where the rows are written.
     async def upsert_feedback(self, feedback: Feedback) -> str:
         feedback_id = feedback.id or str(uuid.uuid4())
+        who = ownership.requester.get()
 
         def w(conn: Connection) -> None:
-            if conn.execute(select(STEPS.c.id).where(STEPS.c.id == feedback.forId)).first():
-                _upsert(conn, FEEDBACKS, feedback_id, {
-                    "for_id": feedback.forId, "thread_id": feedback.threadId,
-                    "value": int(feedback.value), "comment": feedback.comment,
-                })
+            thread_id = ownership.step_thread(conn, feedback.forId)
+            if thread_id is None or (who and not ownership.may_touch(
+                    conn, who.identifier, thread_id)):
+                log.warning("refused feedback on step %s", feedback.forId)
+                return
+            values = {"for_id": feedback.forId, "thread_id": thread_id,
+                      "value": int(feedback.value), "comment": feedback.comment}
+            existing = ownership.feedback_target(conn, feedback_id)
+            if existing is None:
+                conn.execute(insert(FEEDBACKS).values(id=feedback_id, **values))
+            elif existing[0] == feedback.forId:
+                conn.execute(update(FEEDBACKS).where(FEEDBACKS.c.id == feedback_id)
+                             .values(**values))
+            else:
+                log.warning("refused to move feedback %s to another step", feedback_id)
 
         await self._write(w, "upsert_feedback")
         return feedback_id
 
     async def delete_feedback(self, feedback_id: str) -> bool:
+        who = ownership.requester.get()
+
         def w(conn: Connection) -> bool:
+            target = ownership.feedback_target(conn, feedback_id)
+            if target is None or (who and not ownership.may_touch(conn, who.identifier,
+                                                                   target[1])):
+                return False
             return bool(conn.execute(
                 delete(FEEDBACKS).where(FEEDBACKS.c.id == feedback_id)).rowcount)
 

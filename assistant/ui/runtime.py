@@ -11,6 +11,7 @@ from assistant.config import DEFAULT_OPENAI_MODEL, ModelConfig
 from assistant.conversation import StoredThreads, factory
 from assistant.conversation.engines import Engine
 from assistant.ui.datalayer import ChatDataLayer
+from assistant.ui.security import settings
 from store.db import DEFAULT_SQLITE, Store, open_store
 
 SECRET_FILE = DEFAULT_SQLITE.parent / ".chainlit_secret"
@@ -40,7 +41,7 @@ def store() -> Store:
 
 @functools.cache
 def data_layer() -> ChatDataLayer:
-    return ChatDataLayer(store().engine)
+    return ChatDataLayer(store().engine, settings.current().max_message_chars)
 
 
 def model_config() -> ModelConfig:

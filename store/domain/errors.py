@@ -130,3 +130,11 @@ class Conflict(DomainError):
     the other way, shipped meanwhile, taken by someone else)."""
 
     code = "conflict"
+
+
+class VerificationLocked(DomainError):
+    """Too many failed caller verifications for an order or by a staff member: verification
+    is locked for a while and the case has been handed to a supervisor."""
+
+    code = "verification_locked"
+    rules = ("P2", "P13")

@@ -2,3 +2,4 @@
 # them, so Alembic's autogenerate and `create_all` always see the whole schema.
 from store.sql import chat_orm as chat_orm
 from store.sql import flows_orm as flows_orm
+from store.sql import security_orm as security_orm

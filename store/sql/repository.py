@@ -31,6 +31,7 @@ from store.domain.model import (
     money,
     utc,
 )
+from store.sql.flows_orm import SellerRow
 from store.sql.orm import (
     AuditRow,
     Base,
@@ -56,6 +57,12 @@ def _table(model: type[Base]) -> Table:
 
 _customers = _table(CustomerRow)
 _staff = _table(StaffRow)
+_sellers = _table(SellerRow)
+
+
+def _account_table(kind: str) -> Table:
+    """The table that holds an account of this kind (the kind is the role)."""
+    return {"staff": _staff, "seller": _sellers}.get(kind, _customers)
 _orders = _table(OrderRow)
 _items = _table(ItemRow)
 _proposals = _table(ProposalRow)
@@ -184,11 +191,21 @@ class SqlRepository:
         return StaffMember(row.email, row.name) if row else None
 
     def password_hash(self, kind: str, email: str) -> str | None:
-        table = _staff if kind == "staff" else _customers
+        table = _account_table(kind)
         stored: str | None = self._run(
             select(table.c.password_hash).where(table.c.email == email)
         ).scalar()
         return stored
+
+    def set_password_hash(self, kind: str, email: str, new: str, *,
+                          replacing: str | None = None) -> bool:
+        """Store a new hash; with `replacing`, only if the stored hash is still that one (a
+        re-hash at sign-in must not undo a password change made meanwhile)."""
+        table = _account_table(kind)
+        query = update(table).where(table.c.email == email)
+        if replacing is not None:
+            query = query.where(table.c.password_hash == replacing)
+        return bool(self._run(query.values(password_hash=new)).rowcount)
 
     # --- orders ---------------------------------------------------------------------------
     def order(self, order_id: str, *, lock: bool = False) -> Order | None:

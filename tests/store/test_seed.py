@@ -37,7 +37,7 @@ def test_the_demo_world_loads_with_sign_in_passwords(store: Store) -> None:
     load_world(store.uow(), demo_world(datetime(2026, 11, 26, 10, 0, tzinfo=UTC)),
                passwords=True)
     assert len(rows(store, "orders")) == 20
-    assert all(r["password_hash"].startswith("scrypt$") for r in rows(store, "staff"))
+    assert all(r["password_hash"].startswith("$argon2id$") for r in rows(store, "staff"))
 
 
 def _broken(change: str) -> dict[str, Any]:

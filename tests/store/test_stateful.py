@@ -2,7 +2,8 @@
 customers and a staff member, checked after every step against the policy's invariants:
 
 - nothing is written without a confirmed proposal (P7), and proposing, discarding and
-  verifying never write business rows;
+  verifying never write business rows (but for the one handoff when failed caller
+  verifications lock an order or the staff member, P2/P13);
 - nobody touches another account (P1, P2);
 - nothing is refunded twice (P9), and total refunds always equal the price x qty of the
   items cancelled directly (chat/phone) plus those whose seller approved (P8, P5);
@@ -31,7 +32,7 @@ from sqlalchemy import Engine
 from store import services
 from store.db import Store, memory_store
 from store.domain import errors
-from store.domain.model import Actor, ProposalKind, Reason
+from store.domain.model import Actor, ProposalKind, Reason, utc
 from store.seed import load_world
 from store.views import Outcome
 from tests.support import (
@@ -118,6 +119,7 @@ class CancellationMachine(RuleBasedStateMachine):
         self.amount = amounts(self.store)
         self.proposals: list[tuple[Actor, str, str]] = []  # owner, id, fingerprint
         self.first_outcome: dict[str, Outcome] = {}
+        self.tripped_locks = 0  # caller-verification locks, each handed to a supervisor
         self.requests_made = False
 
     def teardown(self) -> None:
@@ -276,17 +278,37 @@ class CancellationMachine(RuleBasedStateMachine):
         other = ANA if owner == BOB else BOB
         postcode = {ANA: "10115", BOB: "sw1a 1aa"}
         who = owner if right else other
+        locked_before = self.verification_locked(order_id)
         before = business_snapshot(self.store)
         try:
             if by_postcode:
                 services.verify_caller(self.store.uow(), SAM, order_id, postcode=postcode[who])
             else:
                 services.verify_caller(self.store.uow(), SAM, order_id, email=who.email)
+            outcome = "verified"
+        except errors.VerificationLocked:
+            outcome = "locked"
         except errors.VerificationFailed:
-            assert not right
+            outcome = "failed"
+        # A lock in force refuses everything; otherwise a right answer verifies, and only a
+        # wrong one can trip the lock, which hands the case off (one handoff, nothing else).
+        tripped = not locked_before and outcome == "locked"
+        if locked_before:
+            assert outcome == "locked"
+        elif tripped:
+            assert not right and self.verification_locked(order_id)
         else:
-            assert right
-        self.unchanged_since(before)
+            assert outcome == ("verified" if right else "failed")
+        self.tripped_locks += int(tripped)
+        after = business_snapshot(self.store)
+        assert len(after.pop("handoffs")) == len(before.pop("handoffs")) + int(tripped)
+        assert after == before
+
+    def verification_locked(self, order_id: str) -> bool:
+        keys = {("verify_order", order_id), ("verify_staff", SAM.email)}
+        return any((r["scope"], r["key"]) in keys and r["locked_until"] is not None
+                   and utc(r["locked_until"]) > self.clock.now
+                   for r in rows(self.store, "throttles"))
 
     @rule(
         data=st.data(),
@@ -373,7 +395,10 @@ class CancellationMachine(RuleBasedStateMachine):
                 assert p["customer_email"] == owner_of[r["order_id"]]
         for mail in rows(self.store, "emails"):
             assert mail["to"] == owner_of[mail["order_id"]]
-        assert rows(self.store, "handoffs") == []
+        handoffs = rows(self.store, "handoffs")  # only the supervisor's, one per tripped lock
+        assert len(handoffs) == self.tripped_locks
+        assert all(h["actor_email"] == SAM.email and "verification locked" in h["summary"]
+                   for h in handoffs)
 
 
 class SqliteMachine(CancellationMachine):

@@ -10,12 +10,14 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from unittest.mock import AsyncMock, Mock
 
 import chainlit as cl
 import chainlit.data
 import pytest
+from chainlit.auth import create_jwt
 from chainlit.context import ChainlitContext, context_var
 from chainlit.session import WebsocketSession
 from chainlit.user import PersistedUser
@@ -24,6 +26,7 @@ from assistant.agent import Agent
 from assistant.conversation import StoredThreads
 from assistant.conversation.engines import AgentEngine
 from assistant.ui.datalayer import ChatDataLayer
+from store import sessions
 from store.db import Store
 from store.seed import load_world
 from tests.support import standard_world
@@ -87,6 +90,13 @@ class App:
         return self.users[email]
 
 
+def signed_in_token(store: Store, email: str) -> str:
+    """A session token as Chainlit issues it after our sign-in: naming a live session."""
+    session_id = sessions.open_session(store.uow(), email, "credentials", "127.0.0.1",
+                                       timedelta(hours=1))
+    return str(create_jwt(cl.User(identifier=email, metadata={"sid": session_id})))
+
+
 async def settle() -> None:
     """Let Chainlit's fire-and-forget persistence tasks finish."""
     for _ in range(3):
@@ -124,6 +134,7 @@ def browser(app: App) -> BrowserFactory:
         session.id = str(uuid.uuid4())
         session.thread_id = thread_id or str(uuid.uuid4())
         session.user = await app.user(email)
+        session.token = signed_in_token(app.store, email)  # a live sign-in, as after /login
         session.chat_profile = chat_profile
         session.user_env = {}
         session.chat_settings = {}

@@ -17,6 +17,7 @@ from chainlit.types import Feedback, Pagination, ThreadFilter
 from chainlit.user import PersistedUser
 from sqlalchemy import inspect
 
+from assistant.ui import ownership
 from assistant.ui.datalayer import ChatDataLayer
 from store.db import Store, open_store
 from tests.support import rows
@@ -184,3 +185,80 @@ def test_migration_0002_creates_the_chat_tables(tmp_path: Any) -> None:
     assert not any(t.startswith("chat_") for t in inspect(store.engine).get_table_names())
     assert rows(store, "customers") == []
     store.engine.dispose()
+
+
+@contextmanager
+def requested_by(email: str) -> Iterator[None]:
+    """An HTTP request of `email` (the request gate sets this for the signed-in user)."""
+    token = ownership.requester.set(ownership.Requester(email))
+    try:
+        yield
+    finally:
+        ownership.requester.reset(token)
+
+
+async def anas_thread(layer: ChatDataLayer) -> tuple[str, StepDict]:
+    ana = await persisted(layer, "ana@example.com")
+    with acting_as(ana, "anas"):
+        await layer.update_thread("anas", name="mine", user_id=ana.id)
+        said = step("anas", "assistant_message", "Order 112-0000001 ...", "2026-11-26T10:00:00Z")
+        await layer.create_step(said)
+    return "anas", said
+
+
+async def test_feedback_over_http_is_taken_only_from_the_threads_owner_or_staff(
+    layer: ChatDataLayer, store: Store,
+) -> None:
+    from store.seed import load_world
+    from tests.support import standard_world
+
+    load_world(store.uow(), standard_world())  # Sam and Kim are staff
+    _, said = await anas_thread(layer)
+    with requested_by("bob@example.com"):
+        await layer.upsert_feedback(Feedback(forId=said["id"], value=0, comment="Bob"))
+    assert rows(store, "chat_feedbacks") == []
+    with requested_by("ana@example.com"):
+        mine = await layer.upsert_feedback(Feedback(forId=said["id"], value=1, threadId="x"))
+    assert [(r["value"], r["thread_id"]) for r in rows(store, "chat_feedbacks")] == \
+        [(1, "anas")]  # the thread is the message's, not the one the request named
+    with requested_by("bob@example.com"):
+        assert not await layer.delete_feedback(mine)
+        await layer.upsert_feedback(Feedback(forId=said["id"], value=0, id=mine))
+    assert rows(store, "chat_feedbacks")[0]["value"] == 1
+    with requested_by("sam@shop.example"):
+        assert await layer.delete_feedback(mine)
+
+
+async def test_a_message_id_from_another_thread_never_moves_that_message(
+    layer: ChatDataLayer,
+) -> None:
+    _, said = await anas_thread(layer)
+    card = cl.CustomElement(name="OrderCard", props={"order": "hers"}, thread_id="anas")
+    with acting_as(await layer.get_user("ana@example.com"), "anas"):
+        await layer.create_element(card)
+    eve = await persisted(layer, "eve@example.com")
+    with acting_as(eve, "eves"):
+        await layer.create_step({**said, "threadId": "eves", "output": "taken over"})
+        await layer.create_element(cl.CustomElement(id=card.id, name="OrderCard",
+                                                    props={"order": "eve's"},
+                                                    thread_id="eves"))
+    thread = await layer.get_thread("anas")
+    assert thread is not None and [s["output"] for s in thread["steps"]] == [said["output"]]
+    assert [e["props"] for e in thread["elements"] or []] == [{"order": "hers"}]
+    eves = await layer.get_thread("eves")
+    assert eves is None or (not eves["steps"] and not eves["elements"])
+
+
+async def test_an_over_long_user_message_is_kept_as_a_marker_and_the_session_id_not_at_all(
+    store: Store,
+) -> None:
+    layer = ChatDataLayer(store.engine, max_message_chars=100)
+    ana = await layer.create_user(cl.User(identifier="ana@example.com",
+                                          metadata={"role": "customer", "sid": "secret"}))
+    assert ana is not None and ana.metadata == {"role": "customer"}
+    with acting_as(ana, "t"):
+        await layer.create_step(step("t", "user_message", "x" * 101, "2026-11-26T10:00:00Z"))
+        await layer.create_step(step("t", "user_message", "y" * 100, "2026-11-26T10:00:01Z"))
+    outputs = [r["output"] for r in rows(store, "chat_steps")]
+    assert sorted(outputs) == sorted(["[A message of 101 characters was not kept: the limit is "
+                                      "100.]", "y" * 100])

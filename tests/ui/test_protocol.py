@@ -141,8 +141,8 @@ async def test_forged_actions_and_a_claimed_profile_change_nothing(
     for name, payload, session in forged:
         response = await bob.action(name, payload, session)
         assert response.status_code == 200
-    # Bob's cookie on Ana's session id: refused by Chainlit before our handlers.
-    assert (await bob.action("confirm", anas, ana.session_id)).status_code == 401
+    # Bob's cookie on Ana's session id: refused by the request gate before Chainlit.
+    assert (await bob.action("confirm", anas, ana.session_id)).status_code == 403
     store = server.store()
     assert status(store, "A7") == "unshipped" and status(store, "B1") == "unshipped"
     assert count(store, "cancellations") == before
