@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from store import services
-from store.db import open_store
+from store.db import Store, open_store, rebuild
 from store.domain.errors import DomainError
 from store.domain.model import Actor
-from store.seed import DEMO_LOGINS, DEMO_PASSWORD, demo_world, load_world, reset
+from store.seed import DEMO_LOGINS, DEMO_PASSWORD, demo_world, load_world
 from store.sql.orm import CustomerRow
 
 
@@ -21,14 +21,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m store")
     sub = parser.add_subparsers(dest="command", required=True)
     seed = sub.add_parser("seed", help="build the demo world (customers, staff, ~20 orders)")
-    seed.add_argument("--reset", action="store_true", help="drop everything first")
+    seed.add_argument("--reset", action="store_true",
+                      help="drop every table (chat history included) and rebuild the schema first")
     seed.add_argument("--if-empty", action="store_true", help="do nothing if customers exist")
     explain = sub.add_parser("explain", help="per item: can it be cancelled, and why")
     explain.add_argument("order_id")
     sub.add_parser("migrate", help="apply Alembic migrations (DATABASE_URL or SQLite file)")
     args = parser.parse_args(argv)
 
-    store = open_store()
+    # A reset must not begin by migrating: the database it is asked to repair may be one
+    # no migration can run on (tables left without Alembic's record of them).
+    store = open_store(migrate=not (args.command == "seed" and args.reset))
     if args.command == "migrate":
         print("schema is at the latest revision")
         return 0
@@ -37,17 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     return _explain(store, args.order_id)
 
 
-def _seed(store, *, reset_first: bool, if_empty: bool) -> int:  # type: ignore[no-untyped-def]
+def _seed(store: Store, *, reset_first: bool, if_empty: bool) -> int:
     uow = store.uow()
     if reset_first:
-        reset(uow)
-        from sqlalchemy import text
-
-        from store.db import upgrade
-
-        with store.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade(store.engine)
+        rebuild(store.engine)
     with uow:
         first = uow.repo.connection.execute(select(CustomerRow.email).limit(1)).first()
         has_data = first is not None
@@ -63,7 +59,7 @@ def _seed(store, *, reset_first: bool, if_empty: bool) -> int:  # type: ignore[n
     return 0
 
 
-def _explain(store, order_id: str) -> int:  # type: ignore[no-untyped-def]
+def _explain(store: Store, order_id: str) -> int:
     actor = Actor("staff", os.environ.get("RESCIND_STAFF", "cli@rescind"))
     try:
         view = services.lookup_order(store.uow(), actor, order_id)

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
 
 from store.sql.engine import make_engine
 from store.sql.orm import Base
@@ -64,3 +64,16 @@ def upgrade(engine: Engine) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), "head")
+
+
+def rebuild(engine: Engine) -> None:
+    """Drop every table the database holds, Alembic's own included, then migrate to head.
+
+    The tables are read from the database, not from the mapped schema: a database left
+    behind by an older or newer revision (or half-built by a failed run) has tables the
+    mapping doesn't know, and any one left over makes the first migration fail."""
+    with engine.begin() as conn:
+        found = MetaData()
+        found.reflect(conn)
+        found.drop_all(conn)
+    upgrade(engine)
