@@ -1,10 +1,10 @@
-"""`python -m assistant chat --as EMAIL`: the assistant in a terminal, for staff and evaluators.
+"""`rescind chat --as EMAIL` (or `python -m assistant chat ...`): the assistant in a
+terminal, for staff and evaluators.
 
 The role comes from the store: an e-mail in the staff table chats as staff, one among the
 customers as that customer; any other e-mail is refused. The store is the one the app uses
-(DATABASE_URL, or the SQLite file; `python -m store seed` loads the demo world), the model
-the one configured by the environment (`assistant.config`) unless --provider / --model say
-otherwise.
+(DATABASE_URL, or the SQLite file; `rescind seed` loads the demo world), the model the one
+configured by the settings (`assistant.config`) unless --provider / --model say otherwise.
 
 A proposal is confirmed by typing yes (or /confirm) and kept by typing no (or /keep), the
 same deterministic step as the app's buttons: the model is not asked.
@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
 
 from assistant.config import PROVIDERS, ConfigError, ModelConfig
+from rescind.startup import start
 from store.accounts import account_role
-from store.db import database_url, open_store
+from store.db import open_store, where
 from store.domain.errors import DomainError
 
 if TYPE_CHECKING:
@@ -33,8 +35,8 @@ HELP = ("Type your message. After a proposal: yes or /confirm to confirm, no or 
 CONFIRM_HINT = "  (type yes to confirm / no to keep, or /confirm, /keep)"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m assistant")
+def main(argv: Sequence[str] | None = None, prog: str = "python -m assistant") -> int:
+    parser = argparse.ArgumentParser(prog=prog)
     sub = parser.add_subparsers(dest="command", required=True)
     chat = sub.add_parser("chat", help="chat with the assistant as a customer or staff member")
     chat.add_argument("--as", dest="email", required=True, metavar="EMAIL",
@@ -43,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--model", help="override RESCIND_MODEL")
     chat.add_argument("--no-stream", action="store_true", help="print whole replies only")
     args = parser.parse_args(argv)
+    start()
     return run_chat(args.email, args.provider, args.model, stream=not args.no_stream)
 
 
@@ -77,11 +80,11 @@ def _start(
         store = open_store()
         actor = account_role(store.uow(), email)
     except DomainError as e:
-        err.write(f"error: the store at {_where()} is not available: {e.message}\n")
+        err.write(f"error: the store at {where()} is not available: {e.message}\n")
         return None
     if actor is None:
         err.write(f"error: no customer or staff account has the e-mail {email!r} in the store "
-                  f"at {_where()}. Load the demo world with: python -m store seed\n")
+                  f"at {where()}. Load the demo world with: rescind seed\n")
         return None
     # The agent's imports are heavy: only once the account is known to exist.
     from assistant.agent.factory import get_agent
@@ -130,10 +133,6 @@ def _show(reply: Reply, out: TextIO) -> None:
         out.write(f"  [{reply.error}]\n")
     out.flush()
 
-
-def _where() -> str:
-    url = database_url()
-    return url.split("@")[-1] if "@" in url else url  # no password in messages
 
 
 if __name__ == "__main__":

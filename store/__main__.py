@@ -1,24 +1,26 @@
-"""`python -m store seed|explain|migrate`: the store without chat."""
+"""`rescind seed|explain|migrate` (or `python -m store ...`): the store without chat."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from rescind.settings import CliSettings
+from rescind.startup import start
 from store import services
-from store.db import Store, open_store, rebuild
+from store.db import Store, open_failure, open_store, rebuild
 from store.domain.errors import DomainError
 from store.domain.model import Actor
 from store.seed import DEMO_LOGINS, DEMO_PASSWORD, demo_world, load_world
 from store.sql.orm import CustomerRow
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m store")
+def main(argv: Sequence[str] | None = None, prog: str = "python -m store") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description="The store without chat.")
     sub = parser.add_subparsers(dest="command", required=True)
     seed = sub.add_parser("seed", help="build the demo world (customers, staff, ~20 orders)")
     seed.add_argument("--reset", action="store_true",
@@ -28,10 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     explain.add_argument("order_id")
     sub.add_parser("migrate", help="apply Alembic migrations (DATABASE_URL or SQLite file)")
     args = parser.parse_args(argv)
-
-    # A reset must not begin by migrating: the database it is asked to repair may be one
-    # no migration can run on (tables left without Alembic's record of them).
-    store = open_store(migrate=not (args.command == "seed" and args.reset))
+    start()
+    try:
+        # A reset must not begin by migrating: the database it is asked to repair may be
+        # one no migration can run on (tables left without Alembic's record of them).
+        store = open_store(migrate=not (args.command == "seed" and args.reset))
+    except Exception as e:  # any driver's or Alembic's error: said plainly, exit 1
+        print(f"error: {open_failure(e)}", file=sys.stderr)
+        return 1
     if args.command == "migrate":
         print("schema is at the latest revision")
         return 0
@@ -60,7 +66,7 @@ def _seed(store: Store, *, reset_first: bool, if_empty: bool) -> int:
 
 
 def _explain(store: Store, order_id: str) -> int:
-    actor = Actor("staff", os.environ.get("RESCIND_STAFF", "cli@rescind"))
+    actor = Actor("staff", CliSettings.load().staff)
     try:
         view = services.lookup_order(store.uow(), actor, order_id)
     except DomainError as e:

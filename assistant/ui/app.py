@@ -16,6 +16,7 @@ from starlette.datastructures import Headers
 from assistant.ui import accounts, chat, runtime
 from assistant.ui.datalayer import ChatDataLayer
 
+runtime.start()
 runtime.ensure_auth_secret()  # before Chainlit checks for it, right after loading this module
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from store.db import open_store
 from store.domain.model import Actor, ProposalKind, Reason
 from store.sql.orm import Base
 from tests.store.test_migrations import schema_diff
-from tests.support import throwaway_database
+from tests.support import RESCIND, throwaway_database
 
 ROOT = Path(__file__).resolve().parents[2]
 ANA = Actor("customer", "ana@example.com")
@@ -28,7 +27,7 @@ ANA = Actor("customer", "ana@example.com")
 def rescind(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": database_url}
     return subprocess.run(
-        [sys.executable, "-m", "store", *args], cwd=ROOT, env=env, capture_output=True,
+        [RESCIND, *args], cwd=ROOT, env=env, capture_output=True,
         text=True, timeout=120, check=False,
     )
 
