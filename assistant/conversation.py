@@ -28,6 +28,7 @@ from assistant.agent.memory import lean, repair_history, text_of, trim_history
 from assistant.guard import replies as guard
 from assistant.guard.consent import is_plain_no, is_plain_yes
 from assistant.reply import Reply
+from rescind.telemetry import log_turn, turn_span
 from store import services
 from store.db import Store
 from store.domain.errors import DomainError
@@ -65,7 +66,35 @@ class Conversation:
         return self.context.thread_id
 
     # --- user input ---------------------------------------------------------------------
+    # Each entry point is one turn: a span around it, and one log record with its outcome.
     def send(self, text: str, on_token: TokenSink | None = None) -> Reply:
+        with turn_span("message", self.thread_id, self.actor) as turn:
+            reply = self._send(text, on_token)
+            log_turn(turn, reply)
+        return reply
+
+    def click(
+        self, action: Literal["confirm", "keep"], proposal_id: str | None = None,
+        fingerprint: str | None = None,
+    ) -> Reply:
+        """A button press. Only the latest open proposal is live; anything else is stale."""
+        with turn_span(action, self.thread_id, self.actor) as turn:
+            reply = self._click(action, proposal_id, fingerprint)
+            log_turn(turn, reply)
+        return reply
+
+    def pick(
+        self, order_id: str, item_ids: list[str], reason: str | None,
+        reason_text: str | None = None,
+    ) -> Reply:
+        """Items ticked on an order card: the same proposal a write tool makes, without the
+        model, and a typed "yes" right after it confirms it just the same (P7)."""
+        with turn_span("pick", self.thread_id, self.actor) as turn:
+            reply = self._pick(order_id, item_ids, reason, reason_text)
+            log_turn(turn, reply)
+        return reply
+
+    def _send(self, text: str, on_token: TokenSink | None) -> Reply:
         started = time.perf_counter()
         text = (text or "").strip()[:MAX_INPUT_CHARS]
         yes_expected, self._yes_expected = self._yes_expected, False
@@ -80,11 +109,10 @@ class Conversation:
         reply.elapsed_s = time.perf_counter() - started
         return reply
 
-    def click(
-        self, action: Literal["confirm", "keep"], proposal_id: str | None = None,
-        fingerprint: str | None = None,
+    def _click(
+        self, action: Literal["confirm", "keep"], proposal_id: str | None,
+        fingerprint: str | None,
     ) -> Reply:
-        """A button press. Only the latest open proposal is live; anything else is stale."""
         self._yes_expected = False
         if self.pending is None or (proposal_id and proposal_id != self.pending["proposal_id"]):
             return Reply(STALE_BUTTON)
@@ -169,12 +197,10 @@ class Conversation:
             reply.text = reply.text.removeprefix(f"{note}\n")
             reply.corrected = True
 
-    def pick(
+    def _pick(
         self, order_id: str, item_ids: list[str], reason: str | None,
-        reason_text: str | None = None,
+        reason_text: str | None,
     ) -> Reply:
-        """Items ticked on an order card: the same proposal a write tool makes, without the
-        model, and a typed "yes" right after it confirms it just the same (P7)."""
         self._yes_expected = False
         try:
             result = services.propose(
@@ -208,7 +234,7 @@ class Conversation:
 # --- replies ----------------------------------------------------------------------------------
 def _reply_from(turn: _Turn) -> Reply:
     reply = Reply("", tool_events=turn.events, model_calls=turn.model_calls,
-                  model_time_s=turn.model_time_s)
+                  model_time_s=turn.model_time_s, model_call_s=turn.model_call_s)
     for e in turn.events:
         if e.name == "lookup_order" and e.result.get("ok"):
             reply.orders.extend(e.result.get("orders") or [e.result])
@@ -238,6 +264,7 @@ def _stopped_reply(stop: TurnStopped) -> Reply:
     if turn is None:
         return Reply(stop.message, error=stop.code)
     return Reply(stop.message, tool_events=turn.events, error=stop.code,
-                 model_calls=turn.model_calls, model_time_s=turn.model_time_s)
+                 model_calls=turn.model_calls, model_time_s=turn.model_time_s,
+                 model_call_s=turn.model_call_s)
 
 

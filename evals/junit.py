@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import socket
 from datetime import UTC, datetime
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from junitparser import Error, Failure, JUnitXml, TestCase, TestSuite
 
@@ -61,14 +61,17 @@ def _case(run: RunResult, repeat: int) -> TestCase:
 
 
 def _classname(path: str) -> str:
-    parts = [p for p in PurePath(path).parent.parts if p not in ("", ".", "..", "/")]
-    return ".".join(parts) or "evals"
+    folder = Path(path).parent
+    if folder.is_absolute() and folder.is_relative_to(Path.cwd()):
+        folder = folder.relative_to(Path.cwd())
+    return ".".join(p for p in folder.parts if p not in ("", ".", "..", "/")) or "evals"
 
 
 def _transcript(run: RunResult) -> str:
     lines = []
     for turn in run.turns:
-        lines.append(f"turn {turn.index} (line {turn.line}) {turn.kind}: {turn.said}")
+        said = turn.said if turn.said.startswith(turn.kind) else f"{turn.kind}: {turn.said}"
+        lines.append(f"turn {turn.index} (line {turn.line}) {said}")
         lines += [f"  tool {c.name}({c.args})" for c in turn.tool_calls]
         if turn.reply:
             lines.append("  reply: " + turn.reply.replace("\n", "\n         "))

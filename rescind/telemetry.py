@@ -50,20 +50,31 @@ class ActorLike(Protocol):
 
 
 class ToolEventLike(Protocol):
-    name: str
-    result: dict[str, Any]
+    @property
+    def name(self) -> str: ...
+    @property
+    def result(self) -> dict[str, Any]: ...
 
 
 class ReplyLike(Protocol):
     """What a turn gives back (`assistant.reply.Reply`), as far as the log needs it."""
 
-    tool_events: Sequence[Any]
-    proposal: dict[str, Any] | None
-    outcome: dict[str, Any] | None
-    error: str | None
-    model_calls: int
-    model_time_s: float
-    corrected: bool
+    @property
+    def tool_events(self) -> Sequence[ToolEventLike]: ...
+    @property
+    def proposal(self) -> dict[str, Any] | None: ...
+    @property
+    def outcome(self) -> dict[str, Any] | None: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def model_calls(self) -> int: ...
+    @property
+    def model_time_s(self) -> float: ...
+    @property
+    def model_call_s(self) -> Sequence[float]: ...
+    @property
+    def corrected(self) -> bool: ...
 
 
 # --- logs ------------------------------------------------------------------------------------
@@ -82,8 +93,8 @@ def configure_logging(settings: LogSettings, default_level: str = "WARNING") -> 
         from pythonjsonlogger.json import JsonFormatter
 
         handler.setFormatter(JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            "%(levelname)s %(name)s %(message)s", timestamp="time",  # ISO 8601, UTC
+            rename_fields={"levelname": "level", "name": "logger"},
         ))
         handler.addFilter(_with_trace_ids)
     else:
@@ -162,7 +173,7 @@ def log_turn(turn: TurnTrace, reply: ReplyLike) -> None:
     """The turn's record: thread, hashed actor, tool calls, model calls and their latency,
     outcome. Also set on the turn's span."""
     latency = time.perf_counter() - turn.started
-    calls = [round(s, 4) for s in getattr(reply, "model_call_s", ())]
+    calls = [round(s, 4) for s in reply.model_call_s]
     tools = [_tool_record(e) for e in reply.tool_events]
     outcome = turn_outcome(reply)
     proposal_id = (reply.proposal or {}).get("proposal_id") or \

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
+from rescind.telemetry import log_write
 from store.domain import errors
 from store.domain.model import (
     Actor,
@@ -212,6 +213,8 @@ def propose(
                            on_behalf_of=order.customer_email if actor.is_staff else None,
                            detail={"proposal_id": proposal.id, "amount": str(proposal.amount)})
         uow.commit(durable=False)
+        log_write(f"propose_{kind.value}", actor, proposal_id=proposal.id, order_id=order.id,
+                  items=proposal.item_ids, amount=str(proposal.amount))
         return ProposeResult(ProposalView(proposal, tuple(ready)), done, excluded)
 
 
@@ -222,6 +225,8 @@ def discard(uow: UnitOfWork, actor: Actor, thread_id: str | None = None) -> list
         if ids:
             uow.repo.audit(uow.now(), actor, "discard", "discarded", detail={"proposals": ids})
         uow.commit(durable=False)
+        for proposal_id in ids:
+            log_write("discard", actor, proposal_id=proposal_id)
         return ids
 
 
@@ -279,6 +284,9 @@ def confirm(
                         "refund": str(outcome.refund)},
             )
         uow.commit()
+        log_write(f"confirm_{p.kind.value}", actor, proposal_id=p.id, order_id=p.order_id,
+                  items=outcome.done, failed=[f["id"] for f in outcome.failed],
+                  refund=str(outcome.refund))
         return outcome
 
 
@@ -391,6 +399,7 @@ def verify_caller(
         uow.repo.audit(uow.now(), actor, "verify_caller", "verified", order_id=order_id,
                        on_behalf_of=customer.email, rules=["P2"], detail={"method": method})
         uow.commit()
+        log_write("verify_caller", actor, order_id=order_id, method=method)
         return Verification(customer.email, customer.name, order_id, method)
 
 
@@ -409,6 +418,7 @@ def hand_off(
         uow.repo.audit(uow.now(), actor, "handoff", "recorded", order_id=order_id,
                        rules=["P13"], detail={"ticket": ticket})
         uow.commit()
+        log_write("handoff", actor, order_id=order_id, ticket=ticket)
         return ticket
 
 
@@ -450,6 +460,8 @@ def apply_event(uow: UnitOfWork, kind: EventKind, item_id: str) -> EventResult:
                        "applied" if result.applied else "ignored", order_id=item.order_id,
                        item_ids=[item.id], detail={"message": result.message})
         uow.commit()
+        log_write(f"event_{kind}", SYSTEM, order_id=item.order_id, items=[item.id],
+                  applied=result.applied)
         return result
 
 

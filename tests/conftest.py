@@ -10,6 +10,7 @@ they fail, which is what CI must see.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +18,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from rescind.settings import ENV_FILE_VARIABLE
 from store.db import Store, memory_store, open_store
 from store.seed import load_world
 from store.sql.engine import make_engine
 from tests.support import FixedClock, clear, standard_world, throwaway_database
+
+# A developer's own .env must not change what the tests see (subprocesses included); the
+# tests of .env name their own file.
+os.environ[ENV_FILE_VARIABLE] = ""
 
 
 @pytest.fixture

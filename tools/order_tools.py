@@ -15,7 +15,7 @@ from pydantic import Field
 from store import services
 from store.domain.model import ProposalKind, Reason
 from tools.context import ToolContext
-from tools.results import guarded
+from tools.results import guarded, traced
 
 Runtime = ToolRuntime[ToolContext]
 OrderId = Annotated[str, Field(description="Order number, e.g. 112-0000001")]
@@ -134,6 +134,7 @@ for _tool in STAFF_TOOLS:
     # Docstrings are wrapped for the source; the model gets each on one line (fewer tokens,
     # and the same bytes whatever the source's indentation).
     _tool.description = " ".join(_tool.description.split())
+    _tool.func = traced(_tool.name, _tool.func)  # type: ignore[attr-defined]
 
 
 def tools_for(role: str) -> tuple[BaseTool, ...]:
