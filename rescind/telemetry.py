@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from opentelemetry import trace
-from opentelemetry.trace import Span, Status, StatusCode, Tracer, TracerProvider
+from opentelemetry.trace import INVALID_SPAN, Span, Status, StatusCode, Tracer, TracerProvider
 
 from rescind.settings import LogSettings, TracingSettings
 
@@ -39,6 +39,7 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _turns = logging.getLogger("rescind.turn")
 _writes = logging.getLogger("rescind.write")
 _tracer: Tracer = trace.get_tracer("rescind")
+_own_provider = False  # use_tracer_provider was given one
 _actor_key = b""
 
 
@@ -223,8 +224,17 @@ def _tool_record(event: ToolEventLike) -> dict[str, Any]:
 @contextmanager
 def span(name: str, attributes: Mapping[str, Any] | None = None) -> Iterator[Span]:
     """A span around a block, current inside it; an exception is recorded on it."""
+    if not tracing():  # the API's no-op span still costs a context switch: skip it
+        yield INVALID_SPAN
+        return
     with _tracer.start_as_current_span(name, attributes=dict(attributes or {})) as current:
         yield current
+
+
+def tracing() -> bool:
+    """Whether spans go anywhere: a provider was set, here or by `opentelemetry-instrument`."""
+    return _own_provider or not isinstance(trace.get_tracer_provider(),
+                                           trace.ProxyTracerProvider)
 
 
 def annotate(**attributes: Any) -> None:
@@ -250,7 +260,8 @@ def end_span(started: Span, error: BaseException | None = None) -> None:
 def use_tracer_provider(provider: TracerProvider | None) -> None:
     """Send Rescind's spans to `provider` (None: the global one again). `configure_tracing`
     sets the global provider; this is for a provider of one's own, e.g. a test's."""
-    global _tracer
+    global _tracer, _own_provider
+    _own_provider = provider is not None
     _tracer = provider.get_tracer("rescind") if provider is not None \
         else trace.get_tracer("rescind")
 
