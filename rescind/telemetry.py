@@ -167,7 +167,16 @@ def turn_span(kind: str, thread_id: str, actor: ActorLike) -> Iterator[TurnTrace
     attributes = {"rescind.turn.kind": kind, "gen_ai.conversation.id": thread_id,
                   "rescind.actor": hashed, "rescind.role": actor.kind}
     with _tracer.start_as_current_span("rescind.turn", attributes=attributes) as span:
-        yield TurnTrace(kind, thread_id, hashed, actor.kind, span, time.perf_counter())
+        turn = TurnTrace(kind, thread_id, hashed, actor.kind, span, time.perf_counter())
+        try:
+            yield turn
+        except Exception as e:  # a bug of ours: the turn still leaves its record
+            _turns.exception(
+                "%s turn in thread %s by %s crashed after %.3f s", kind, thread_id, hashed,
+                time.perf_counter() - turn.started,
+                extra={"event": "turn", "kind": kind, "thread_id": thread_id, "actor": hashed,
+                       "role": actor.kind, "outcome": "crashed", "error": type(e).__name__})
+            raise
 
 
 def log_turn(turn: TurnTrace, reply: ReplyLike) -> None:

@@ -255,3 +255,24 @@ def test_langchain_runs_carry_the_thread_and_the_hashed_actor(chat: Conversation
     assert metadata["thread_id"] == chat.thread_id
     assert metadata["actor"] == telemetry.hash_actor(ANA)
     assert run.parent_run_id is None
+
+
+@pytest.mark.usefixtures("root_logging")
+def test_a_turn_that_crashes_still_leaves_a_record_and_an_error_span(
+    spans: InMemorySpanExporter, chat: Conversation, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = capture_logs(monkeypatch, RESCIND_LOG_FORMAT="json")
+
+    def broken(*_: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(chat, "_click", broken)
+    with pytest.raises(KeyError):
+        chat.click("confirm")
+
+    (record,) = [r for r in records(stream) if r.get("event") == "turn"]
+    assert (record["kind"], record["outcome"], record["error"], record["level"]) == \
+        ("confirm", "crashed", "KeyError", "ERROR")
+    assert "KeyError: 'a bug'" in record["exc_info"]
+    (turn,) = by_name(spans.get_finished_spans(), "rescind.turn")
+    assert turn.status.status_code is StatusCode.ERROR
