@@ -25,8 +25,10 @@ from store.sql.engine import make_engine
 from tests.support import FixedClock, clear, standard_world, throwaway_database
 
 # A developer's own .env must not change what the tests see (subprocesses included); the
-# tests of .env name their own file.
+# tests of .env name their own file. The app's INFO records (a line per turn) would only
+# fill pytest's captured output: warnings only, unless the run asks for more.
 os.environ[ENV_FILE_VARIABLE] = ""
+os.environ.setdefault("RESCIND_LOG_LEVEL", "WARNING")
 
 
 @pytest.fixture
