@@ -19,8 +19,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	$(PY) -m store seed --if-empty
-	$(VENV)/bin/chainlit run assistant/ui/app.py --host 127.0.0.1 --port $(PORT) --headless
+	$(VENV)/bin/rescind seed --if-empty
+	$(VENV)/bin/rescind serve --port $(PORT)
 
 # Debian's Chromium for the browser tests (no browser downloads work here).
 browser:
@@ -41,7 +41,8 @@ unit: setup browser postgres
 	$(PY) -m pytest -n $(JOBS) -q
 
 evals: setup
-	$(PY) -m evals run evals/dialogs --jobs $(JOBS) --report out/evals
+	$(VENV)/bin/rescind evals run evals/dialogs --jobs $(JOBS) --report out/evals \
+		--junit out/evals/junit.xml
 
 test: lint typecheck unit evals
 

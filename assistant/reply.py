@@ -26,6 +26,7 @@ class Reply:
     streamed: bool = False  # `text` already reached the user through on_token, word for word
     corrected: bool = False  # the model's words contradicted the store and were replaced
     model_time_s: float = 0.0  # spent waiting for the model (the rest is the agent's own)
+    model_call_s: list[float] = field(default_factory=list)  # each model request's latency
     elapsed_s: float = 0.0
     discard: bool = False  # the user withdrew the pending proposal in words of their own
     asks: bool = False  # the reply asks a yes/no question of its own (a model's prose)

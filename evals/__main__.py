@@ -1,5 +1,5 @@
-"""`python -m evals run PATH...` (see evals/cli.py)."""
+"""`python -m evals run PATH...`: the same as `rescind evals` (see evals/cli.py)."""
 
 from evals.cli import main
 
-raise SystemExit(main())
+raise SystemExit(main(prog="python -m evals"))

@@ -1,5 +1,6 @@
-"""`python -m evals run PATH... [--model M] [--repeat K] [--tag T] [--policy P] [--jobs N]
-[--report DIR]` and `python -m evals check PATH...` (validate only).
+"""`rescind evals run PATH... [--model M] [--repeat K] [--tag T] [--policy P] [--jobs N]
+[--report DIR] [--junit FILE]` and `rescind evals check PATH...` (validate only); also
+installed as `rescind-evals`, and `python -m evals` runs it from a source tree.
 
 Exit codes: 0 all passed, 1 a dialog failed, 2 bad files or usage (nothing was run).
 """
@@ -14,18 +15,20 @@ from pathlib import Path
 
 from assistant.models.providers import ModelConfig
 from evals.dialog import Dialog
+from evals.junit import write_junit
 from evals.loader import load_suite
 from evals.report import write_reports
 from evals.suite import run_suite
 from evals.summary import summarize
 from evals.terminal import render
+from store.settings import PROVIDERS
+from store.startup import start
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-PROVIDERS = ("offline", "openai", "openai-compatible")
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m evals", description="Scripted-dialog evals.")
+def parser(prog: str = "rescind-evals") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description="Scripted-dialog evals.")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run dialogs and report")
     run.add_argument("paths", nargs="+", metavar="PATH", help="dialog files or folders")
@@ -41,6 +44,8 @@ def parser() -> argparse.ArgumentParser:
                      help="worker processes (default 1)")
     run.add_argument("--report", type=Path, metavar="DIR",
                      help="write results.json and report.html here")
+    run.add_argument("--junit", type=Path, metavar="FILE",
+                     help="write JUnit XML here: one test case per dialog and run, for CI")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     check = sub.add_parser("check", help="validate dialog files without running them")
     check.add_argument("paths", nargs="+", metavar="PATH")
@@ -54,8 +59,9 @@ def _positive(text: str) -> int:
     return value
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "rescind-evals") -> int:
+    args = parser(prog).parse_args(argv)
+    start()
     dialogs, problems = load_suite(args.paths)
     if problems:
         for problem in problems:
@@ -92,4 +98,6 @@ def _run(args: argparse.Namespace, dialogs: Sequence[Dialog]) -> int:
     if args.report is not None:
         json_path, html_path = write_reports(summary, args.report)
         print(f"Reports: {json_path} {html_path}")
+    if args.junit is not None:
+        print(f"JUnit XML: {write_junit(summary, args.junit)}")
     return EXIT_OK if summary.passed else EXIT_FAILED

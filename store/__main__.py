@@ -1,28 +1,32 @@
-"""`python -m store seed|explain|migrate|mail|seller|set-password`: the store without chat."""
+"""`rescind seed|explain|migrate|mail|seller|set-password` (or `python -m store ...`):
+the store without chat."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from store import cli_flows, services, sessions
-from store.db import open_store
+from store.db import Store, open_failure, open_store, rebuild
 from store.domain.errors import DomainError
 from store.domain.model import Actor
-from store.seed import DEMO_LOGINS, DEMO_PASSWORD, demo_world, load_world, reset
+from store.seed import DEMO_LOGINS, DEMO_PASSWORD, demo_world, load_world
+from store.settings import CliSettings
 from store.sql.orm import CustomerRow
+from store.startup import start
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m store")
+def main(argv: Sequence[str] | None = None, prog: str = "python -m store") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description="The store without chat.")
     sub = parser.add_subparsers(dest="command", required=True)
     seed = sub.add_parser("seed", help="build the demo world (customers, staff, ~20 orders)")
-    seed.add_argument("--reset", action="store_true", help="drop everything first")
+    seed.add_argument("--reset", action="store_true",
+                      help="drop every table (chat history included) and rebuild the schema first")
     seed.add_argument("--if-empty", action="store_true", help="do nothing if customers exist")
     explain = sub.add_parser("explain", help="per item: can it be cancelled, and why")
     explain.add_argument("order_id")
@@ -33,8 +37,14 @@ def main(argv: list[str] | None = None) -> int:
         "every session it has")
     set_password.add_argument("email")
     args = parser.parse_args(argv)
-
-    store = open_store()
+    start()
+    try:
+        # A reset must not begin by migrating: the database it is asked to repair may be
+        # one no migration can run on (tables left without Alembic's record of them).
+        store = open_store(migrate=not (args.command == "seed" and args.reset))
+    except Exception as e:  # any driver's or Alembic's error: said plainly, exit 1
+        print(f"error: {open_failure(e)}", file=sys.stderr)
+        return 1
     if args.command == "migrate":
         print("schema is at the latest revision")
         return 0
@@ -47,17 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     return _explain(store, args.order_id)
 
 
-def _seed(store, *, reset_first: bool, if_empty: bool) -> int:  # type: ignore[no-untyped-def]
+def _seed(store: Store, *, reset_first: bool, if_empty: bool) -> int:
     uow = store.uow()
     if reset_first:
-        reset(uow)
-        from sqlalchemy import text
-
-        from store.db import upgrade
-
-        with store.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade(store.engine)
+        rebuild(store.engine)
     with uow:
         first = uow.repo.connection.execute(select(CustomerRow.email).limit(1)).first()
         has_data = first is not None
@@ -73,7 +76,7 @@ def _seed(store, *, reset_first: bool, if_empty: bool) -> int:  # type: ignore[n
     return 0
 
 
-def _set_password(store, email: str) -> int:  # type: ignore[no-untyped-def]
+def _set_password(store: Store, email: str) -> int:
     password = (getpass.getpass("new password: ") if sys.stdin.isatty()
                 else sys.stdin.readline().rstrip("\r\n"))
     try:
@@ -85,8 +88,8 @@ def _set_password(store, email: str) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
-def _explain(store, order_id: str) -> int:  # type: ignore[no-untyped-def]
-    actor = Actor("staff", os.environ.get("RESCIND_STAFF", "cli@rescind"))
+def _explain(store: Store, order_id: str) -> int:
+    actor = Actor("staff", CliSettings.load().staff)
     try:
         view = services.lookup_order(store.uow(), actor, order_id)
     except DomainError as e:

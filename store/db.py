@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
 
+from store.settings import DatabaseSettings
 from store.sql.engine import make_engine
 from store.sql.orm import Base
 from store.unit_of_work import Clock, UnitOfWork, system_clock
@@ -18,11 +18,25 @@ MIGRATIONS = Path(__file__).resolve().parent / "sql" / "migrations"
 
 
 def database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "").strip()
+    url = DatabaseSettings.load().url
     if url:
         return url
     DEFAULT_SQLITE.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{DEFAULT_SQLITE}"
+
+
+def where(url: str | None = None) -> str:
+    """The database's address for messages: no user name or password."""
+    url = url or database_url()
+    return url.split("@")[-1] if "@" in url else url
+
+
+def open_failure(error: Exception, url: str | None = None) -> str:
+    """What to tell an operator when `open_store` failed: where, why, and what helps."""
+    reason = (str(getattr(error, "orig", None) or error).strip().splitlines() or ["?"])[0]
+    return (f"the database at {where(url)} could not be opened or brought to the latest "
+            f"schema: {reason}. (If it is reachable but its schema can't be migrated, "
+            "`rescind seed --reset` rebuilds it, deleting its data.)")
 
 
 @dataclass
@@ -64,3 +78,16 @@ def upgrade(engine: Engine) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), "head")
+
+
+def rebuild(engine: Engine) -> None:
+    """Drop every table the database holds, Alembic's own included, then migrate to head.
+
+    The tables are read from the database, not from the mapped schema: a database left
+    behind by an older or newer revision (or half-built by a failed run) has tables the
+    mapping doesn't know, and any one left over makes the first migration fail."""
+    with engine.begin() as conn:
+        found = MetaData()
+        found.reflect(conn)
+        found.drop_all(conn)
+    upgrade(engine)

@@ -12,7 +12,6 @@ from sqlalchemy import insert
 from store import sellers
 from store.accounts import hash_password
 from store.domain.model import Customer, Item, ItemStatus, Order, StaffMember, money, utc
-from store.sql.orm import Base
 from store.sql.repository import SeedWriter
 from store.unit_of_work import UnitOfWork
 
@@ -104,11 +103,6 @@ def _order(o: Mapping[str, Any]) -> Order:
             unit_price=price, status=status, seller=raw.get("seller"),
         ))
     return Order(oid, str(o["customer"]), placed_at, tuple(items))
-
-
-def reset(uow: UnitOfWork) -> None:
-    Base.metadata.drop_all(uow.engine)
-    Base.metadata.create_all(uow.engine)
 
 
 def demo_world(now: datetime) -> dict[str, Any]:

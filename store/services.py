@@ -32,6 +32,7 @@ from store.domain.model import (
 )
 from store.domain.policy import Decision, DecisionKind, decide, decide_order
 from store.mail import compose, outbox
+from store.telemetry import log_write
 from store.unit_of_work import UnitOfWork
 from store.views import OrderView, Outcome, ProposalView, ProposeResult, fingerprint
 
@@ -176,6 +177,8 @@ def propose(
                            on_behalf_of=order.customer_email if actor.is_staff else None,
                            detail={"proposal_id": proposal.id, "amount": str(proposal.amount)})
         uow.commit(durable=False)
+        log_write(f"propose_{kind.value}", actor, proposal_id=proposal.id, order_id=order.id,
+                  items=proposal.item_ids, amount=str(proposal.amount))
         return ProposeResult(ProposalView(proposal, tuple(ready), _kept(order, ready)), done,
                              excluded, {i.id: i.title for i in chosen})
 
@@ -187,6 +190,8 @@ def discard(uow: UnitOfWork, actor: Actor, thread_id: str | None = None) -> list
         if ids:
             uow.repo.audit(uow.now(), actor, "discard", "discarded", detail={"proposals": ids})
         uow.commit(durable=False)
+        for proposal_id in ids:
+            log_write("discard", actor, proposal_id=proposal_id)
         return ids
 
 
@@ -246,6 +251,9 @@ def confirm(
                         "refund": str(outcome.refund)},
             )
         uow.commit()
+        log_write(f"confirm_{p.kind.value}", actor, proposal_id=p.id, order_id=p.order_id,
+                  items=outcome.done, failed=[f["id"] for f in outcome.failed],
+                  refund=str(outcome.refund))
         return outcome
 
 
@@ -355,6 +363,7 @@ def verify_caller(
         uow.repo.audit(uow.now(), actor, "verify_caller", "verified", order_id=order_id,
                        on_behalf_of=customer.email, rules=["P2"], detail={"method": method})
         uow.commit()
+        log_write("verify_caller", actor, order_id=order_id, method=method)
         return Verification(customer.email, customer.name, order_id, method)
 
 
@@ -373,6 +382,7 @@ def hand_off(
         uow.repo.audit(uow.now(), actor, "handoff", "recorded", order_id=order_id,
                        rules=["P13"], detail={"ticket": ticket})
         uow.commit()
+        log_write("handoff", actor, order_id=order_id, ticket=ticket)
         return ticket
 
 
@@ -415,6 +425,8 @@ def apply_event(uow: UnitOfWork, kind: EventKind, item_id: str) -> EventResult:
                        "applied" if result.applied else "ignored", order_id=item.order_id,
                        item_ids=[item.id], detail={"message": result.message})
         uow.commit()
+        log_write(f"event_{kind}", SYSTEM, order_id=item.order_id, items=[item.id],
+                  applied=result.applied)
         return result
 
 

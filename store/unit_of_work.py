@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 
+from opentelemetry.trace import INVALID_SPAN, Span
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -13,6 +14,7 @@ from store.domain.errors import StoreUnavailable
 from store.domain.model import utc
 from store.sql.repository import SqlRepository
 from store.sql.threads import ThreadStates
+from store.telemetry import end_span, start_span
 
 Clock = Callable[[], datetime]
 
@@ -34,6 +36,7 @@ class UnitOfWork:
         self.engine = engine
         self.clock = clock
         self._connection: Connection | None = None
+        self._span: Span = INVALID_SPAN
 
     def now(self) -> datetime:
         # Stored timestamps are UTC; a clock in another zone must not shift them.
@@ -42,6 +45,9 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         if self._connection is not None:
             raise RuntimeError("unit of work is already in use (not re-entrant)")
+        # Not made current: nothing inside a transaction starts a span of its own.
+        self._span = start_span("rescind.store.transaction",
+                                {"db.system.name": self.engine.dialect.name})
         try:
             self._connection = self.engine.connect()
             self._connection.begin()
@@ -49,6 +55,7 @@ class UnitOfWork:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+            end_span(self._span, e)
             raise StoreUnavailable() from e
         self.repo = SqlRepository(self._connection)
         self.threads = ThreadStates(self._connection)
@@ -68,6 +75,7 @@ class UnitOfWork:
             pass  # the connection is gone; the transaction died with it
         finally:
             connection.close()
+            end_span(self._span, exc)
         # A dropped database is an operational fault, not a bug: report it in domain terms
         # so every edge shows the same clear message and nothing half-written survives.
         if isinstance(exc, OperationalError | DBAPIError) and _is_connection_fault(exc):
@@ -81,6 +89,7 @@ class UnitOfWork:
         if not durable and self._connection.dialect.name == "postgresql":
             self._connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
         self._connection.commit()
+        self._span.set_attribute("rescind.committed", "durable" if durable else "lazy")
 
 
 def _is_connection_fault(exc: DBAPIError) -> bool:

@@ -10,6 +10,7 @@ they fail, which is what CI must see.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +20,15 @@ from sqlalchemy import Engine
 
 from store.db import Store, memory_store, open_store
 from store.seed import load_world
+from store.settings import ENV_FILE_VARIABLE
 from store.sql.engine import make_engine
 from tests.support import FixedClock, clear, standard_world, throwaway_database
+
+# A developer's own .env must not change what the tests see (subprocesses included); the
+# tests of .env name their own file. The app's INFO records (a line per turn) would only
+# fill pytest's captured output: warnings only, unless the run asks for more.
+os.environ[ENV_FILE_VARIABLE] = ""
+os.environ.setdefault("RESCIND_LOG_LEVEL", "WARNING")
 
 
 @pytest.fixture

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -25,6 +27,10 @@ from store.sql.orm import Base
 from store.views import Outcome, ProposeResult
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+# The console scripts `pip install` made beside this interpreter (pyproject's [project.scripts]).
+RESCIND = str(Path(sys.executable).with_name("rescind"))
+RESCIND_EVALS = str(Path(sys.executable).with_name("rescind-evals"))
 
 # The server the test suite (and CI) uses; trust auth, the `test` database always exists.
 PG_ADMIN_URL = os.environ.get("RESCIND_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

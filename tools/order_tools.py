@@ -21,7 +21,7 @@ from pydantic import Field
 from store import handoffs, services
 from store.domain.model import ProposalKind, Reason
 from tools.context import ToolContext
-from tools.results import dump, guarded
+from tools.results import dump, guarded, tool_span, traced
 
 Runtime = ToolRuntime[ToolContext]
 OrderId = Annotated[str, Field(description="Order number, e.g. 112-0000001")]
@@ -43,6 +43,7 @@ TOOL_FOR_KIND: dict[ProposalKind, str] = {
 
 
 # --- the tools as plain functions ------------------------------------------------------------
+@traced("lookup_order")
 def run_lookup_order(ctx: ToolContext, order_id: str | None = None) -> dict[str, Any]:
     def run() -> dict[str, Any]:
         if order_id:
@@ -59,17 +60,20 @@ def run_propose(
     ctx: ToolContext, kind: ProposalKind, order_id: str, item_ids: list[str],
     reason: Reason | str | None = None, reason_text: str | None = None,
 ) -> dict[str, Any]:
-    return guarded(lambda: services.propose(
-        ctx.store.uow(), ctx.actor, kind, order_id, item_ids, reason, reason_text,
-        thread_id=ctx.thread_id,
-    ).as_dict())
+    with tool_span(TOOL_FOR_KIND[kind]):
+        return guarded(lambda: services.propose(
+            ctx.store.uow(), ctx.actor, kind, order_id, item_ids, reason, reason_text,
+            thread_id=ctx.thread_id,
+        ).as_dict())
 
 
+@traced("check_cancelled")
 def run_check_cancelled(ctx: ToolContext, order_id: str | None = None) -> dict[str, Any]:
     return guarded(lambda: services.check_cancelled(
         ctx.store.uow(), ctx.actor, order_id, customer_email=ctx.acting_for))
 
 
+@traced("hand_off_to_staff")
 def run_hand_off(ctx: ToolContext, summary: str, order_id: str | None = None) -> dict[str, Any]:
     def run() -> dict[str, Any]:
         ticket = services.hand_off(ctx.store.uow(), ctx.actor, summary, order_id,
@@ -82,6 +86,7 @@ def run_hand_off(ctx: ToolContext, summary: str, order_id: str | None = None) ->
     return guarded(run)
 
 
+@traced("verify_caller")
 def run_verify_caller(
     ctx: ToolContext, order_id: str, email: str | None = None, postcode: str | None = None,
 ) -> dict[str, Any]:

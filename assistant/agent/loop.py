@@ -79,6 +79,7 @@ from langchain_core.messages import (
     ToolCall,
     ToolMessage,
 )
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.types import Command, StreamMode
 from pydantic import BaseModel, ValidationError
@@ -88,6 +89,7 @@ from assistant.config import Limits
 from assistant.reply import ToolEvent
 from prompts import load_prompt
 from store.domain.errors import StoreUnavailable
+from store.telemetry import hash_actor, span
 from tools.context import ToolContext
 from tools.order_tools import WRITE_TOOLS, tools_for
 
@@ -179,6 +181,7 @@ class _Budget:
     tool_calls: int = 0
     repairs: int = 0
     model_time_s: float = 0.0
+    model_call_s: list[float] = field(default_factory=list)  # each request's latency
     tool_failed: bool = False
     order: _Turnstile = field(default_factory=_Turnstile)
 
@@ -264,10 +267,11 @@ class TurnBudget(AgentMiddleware[_TurnState, ToolContext]):
 
     state_schema = _TurnState
 
-    def __init__(self, limits: Limits, request_timeout: float | None) -> None:
+    def __init__(self, limits: Limits, request_timeout: float | None, model_name: str) -> None:
         super().__init__()
         self.limits = limits
         self.request_timeout = request_timeout
+        self.model_name = model_name
 
     def wrap_model_call(
         self, request: ModelRequest[ToolContext], handler: ModelHandler,
@@ -279,11 +283,15 @@ class TurnBudget(AgentMiddleware[_TurnState, ToolContext]):
             request = request.override(model_settings=settings)
         started = time.perf_counter()  # the request, with create_agent's bind_tools around it
         try:
-            response = handler(request)
+            with span(f"chat {self.model_name}", {"gen_ai.operation.name": "chat",
+                                                   "gen_ai.request.model": self.model_name}):
+                response = handler(request)
         except Exception as e:
             raise _model_failure(e) from e
         finally:
-            budget.model_time_s += time.perf_counter() - started
+            took = time.perf_counter() - started
+            budget.model_time_s += took
+            budget.model_call_s.append(took)
         answer = response.result[-1] if response.result else None
         if not isinstance(answer, AIMessage):
             raise TurnStopped("model_garbage", MODEL_CONFUSED)
@@ -368,7 +376,7 @@ class Agent:
         # One message object for every request: the byte-identical prefix prompt caches need.
         self.system_message = SystemMessage(load_prompt(role))
         self.middleware = (CheckToolCalls(self.tools, self.limits),
-                           TurnBudget(self.limits, _request_timeout(model)),
+                           TurnBudget(self.limits, _request_timeout(model), _model_name(model)),
                            RunTools(self.tools))
         self.graph = create_agent(model, list(self.tools), system_prompt=self.system_message,
                                   middleware=self.middleware, context_schema=ToolContext)
@@ -381,8 +389,13 @@ class Agent:
         turn = _Turn(_Budget(deadline=time.monotonic() + self.limits.turn_timeout_s))
         modes: list[StreamMode] = ["updates", "messages"] if on_token else ["updates"]
         inputs = cast(InputAgentState, {"messages": list(messages), "budget": turn.budget})
+        # Tracers of LangChain's own (LangSmith, when LANGSMITH_TRACING is on) group a run
+        # by `thread_id` and see who asked only as a digest.
+        config: RunnableConfig = {"run_name": f"rescind {self.role} turn", "metadata": {
+            "thread_id": context.thread_id, "actor": hash_actor(context.actor)}}
         chunks = cast(Generator[tuple[str, Any], None, None],  # (mode, data) pairs
-                      self.graph.stream(inputs, context=context, stream_mode=modes))
+                      self.graph.stream(inputs, config=config, context=context,
+                                        stream_mode=modes))
         try:
             with closing(chunks):  # leaving early (a stop) ends the run: no further step
                 for mode, data in chunks:
@@ -418,6 +431,10 @@ class _Turn:
     @property
     def model_time_s(self) -> float:
         return self.budget.model_time_s
+
+    @property
+    def model_call_s(self) -> list[float]:
+        return list(self.budget.model_call_s)
 
     def record(self, update: dict[str, Any]) -> None:
         """A node's update: the model's answer, or a tool's result."""
@@ -547,6 +564,15 @@ def _schema_error(tool: BaseTool, args: dict[str, Any]) -> str | None:
         return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}"
                          for err in e.errors(include_url=False))
     return None
+
+
+def _model_name(model: BaseChatModel) -> str:
+    """For span names: the model a request goes to (a wrapper's inner model's)."""
+    inner = getattr(model, "inner", None)
+    if isinstance(inner, BaseChatModel):
+        return _model_name(inner)
+    name = getattr(model, "model_name", None) or getattr(model, "model", None)
+    return name if isinstance(name, str) else model._llm_type
 
 
 def _request_timeout(model: BaseChatModel) -> float | None:

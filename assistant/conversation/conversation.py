@@ -33,6 +33,7 @@ from store import services
 from store.db import Store
 from store.domain.errors import DomainError, NotAllowed, StoreUnavailable
 from store.domain.model import Actor, ProposalKind
+from store.telemetry import log_turn, turn_span
 from tools.context import ToolContext
 from tools.order_tools import run_propose
 
@@ -71,15 +72,19 @@ class Conversation:
     def pending(self) -> dict[str, Any] | None:
         return self.state.pending
 
-    # --- user input ---------------------------------------------------------------------
+    # --- user input: each entry point is one turn, with a span and one log record --------
     def send(self, text: str, on_token: TokenSink | None = None) -> Reply:
         started = time.perf_counter()
-        text = (text or "").strip()
-        if len(text) > MAX_INPUT_CHARS:
-            return Reply(TOO_LONG.format(n=len(text), limit=MAX_INPUT_CHARS), error="too_long")
-        with self._turn() as failed:
-            reply = failed or self._send(text, on_token)
-        reply.elapsed_s = time.perf_counter() - started
+        with turn_span("message", self.thread_id, self.actor) as trace:
+            text = (text or "").strip()
+            if len(text) > MAX_INPUT_CHARS:
+                reply = Reply(TOO_LONG.format(n=len(text), limit=MAX_INPUT_CHARS),
+                              error="too_long")
+            else:
+                with self._turn() as failed:
+                    reply = failed or self._send(text, on_token)
+            reply.elapsed_s = time.perf_counter() - started
+            log_turn(trace, reply)
         return reply
 
     def click(
@@ -87,6 +92,24 @@ class Conversation:
         fingerprint: str | None = None,
     ) -> Reply:
         """A button press. Only the latest open proposal is live; anything else is stale."""
+        with turn_span(action, self.thread_id, self.actor) as trace:
+            reply = self._click(action, proposal_id, fingerprint)
+            log_turn(trace, reply)
+        return reply
+
+    def pick(
+        self, order_id: str, item_ids: list[str], reason: str | None,
+        reason_text: str | None = None,
+    ) -> Reply:
+        """Items ticked on an order card: the same proposal a write tool makes, without any
+        model; it is then confirmed like any other (a button, or a typed plain yes)."""
+        with turn_span("pick", self.thread_id, self.actor) as trace:
+            reply = self._pick(order_id, item_ids, reason, reason_text)
+            log_turn(trace, reply)
+        return reply
+
+    def _click(self, action: Literal["confirm", "keep"], proposal_id: str | None,
+               fingerprint: str | None) -> Reply:
         with self._turn() as failed:
             if failed:
                 return failed
@@ -97,12 +120,8 @@ class Conversation:
                 return self._answered("[Keep]", self._keep())
             return self._answered("[Confirm]", self._confirm(p["proposal_id"], fingerprint))
 
-    def pick(
-        self, order_id: str, item_ids: list[str], reason: str | None,
-        reason_text: str | None = None,
-    ) -> Reply:
-        """Items ticked on an order card: the same proposal a write tool makes, without any
-        model; it is then confirmed like any other (a button, or a typed plain yes)."""
+    def _pick(self, order_id: str, item_ids: list[str], reason: str | None,
+              reason_text: str | None) -> Reply:
         with self._turn() as failed:
             if failed:
                 return failed

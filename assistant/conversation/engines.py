@@ -171,7 +171,7 @@ def _review(conv: Conversation, text: str, seen: list[BaseMessage]) -> Review | 
 
 def _reply_from(turn: _Turn) -> Reply:
     reply = Reply("", tool_events=turn.events, model_calls=turn.model_calls,
-                  model_time_s=turn.model_time_s)
+                  model_time_s=turn.model_time_s, model_call_s=turn.model_call_s)
     for e in turn.events:
         if e.name == "lookup_order" and e.result.get("ok"):
             reply.orders.extend(e.result.get("orders") or [e.result])
@@ -201,7 +201,8 @@ def _stopped_reply(stop: TurnStopped) -> Reply:
     if turn is None:
         return Reply(stop.message, error=stop.code)
     return Reply(stop.message, tool_events=turn.events, error=stop.code,
-                 model_calls=turn.model_calls, model_time_s=turn.model_time_s)
+                 model_calls=turn.model_calls, model_time_s=turn.model_time_s,
+                 model_call_s=turn.model_call_s)
 
 
 __all__ = ["STORE_FAILURE", "AgentEngine", "DialogueEngine", "Engine"]

@@ -5,17 +5,16 @@
 - ``openai``: OPENAI_API_KEY (+ RESCIND_MODEL to override the default model).
 - ``openai-compatible``: OPENAI_BASE_URL + RESCIND_MODEL (Ollama, vLLM, llama.cpp's server).
 
-The variables are documented in `assistant.config`. ``RESCIND_TOOL_MODE=json`` asks an
-OpenAI-compatible server for schema-constrained JSON instead of native tool calls (small
-local models on llama.cpp: see `assistant.json_tools`). Both LLM providers speak the Chat
-Completions API through `ChatOpenAI` (`assistant.openai_chat`), with a per-request timeout
-and retries (the openai client retries 429, 5xx and timeouts with backoff, honouring
-Retry-After).
+The variables are documented in `assistant.config`. ``tool_mode="json"``
+(``RESCIND_TOOL_MODE=json``) asks an OpenAI-compatible server for schema-constrained JSON
+instead of native tool calls (small local models on llama.cpp: see `assistant.json_tools`).
+Both LLM providers speak the Chat Completions API through `ChatOpenAI`
+(`assistant.openai_chat`), with a per-request timeout and retries (the openai client
+retries 429, 5xx and timeouts with backoff, honouring Retry-After).
 """
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel
@@ -35,7 +34,7 @@ def make_model(config: ModelConfig) -> BaseChatModel:
         raise ConfigError("the offline provider has no chat model: it is the dialogue manager "
                           "with the rules understander (assistant.conversation.factory)")
     chat = _chat_openai(config)
-    if os.environ.get("RESCIND_TOOL_MODE", "native").strip().lower() == "json":
+    if config.tool_mode == "json":
         from assistant.models.json_tools import JsonToolModel
 
         return JsonToolModel(inner=chat)

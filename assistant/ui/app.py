@@ -18,6 +18,7 @@ from assistant.ui import accounts, api, chat, runtime, security
 from assistant.ui import backoffice_hooks as backoffice_hooks  # seller desk, queue, mailer
 from assistant.ui.datalayer import ChatDataLayer
 
+runtime.start()
 runtime.ensure_auth_secret()  # before Chainlit checks for it, right after loading this module
 security.install()  # the request gate, token lifetime, socket limits (assistant/ui/security)
 api.mount(chainlit.server.app)  # the sellers' API and the staff transcript pages

@@ -12,16 +12,26 @@ from assistant.conversation import StoredThreads, factory
 from assistant.conversation.engines import Engine
 from assistant.ui.datalayer import ChatDataLayer
 from assistant.ui.security import settings
+from store import startup
 from store.db import DEFAULT_SQLITE, Store, open_store
+from store.settings import WebSettings
 
 SECRET_FILE = DEFAULT_SQLITE.parent / ".chainlit_secret"
-HEADER_AUTH_ENV = "RESCIND_HEADER_AUTH"
+HEADER_AUTH_ENV = "RESCIND_HEADER_AUTH"  # WebSettings.header_auth
+
+
+def start() -> None:
+    """Settings checked (a bad value stops the app with one line per variable), logs and
+    tracing set, before Chainlit serves anything."""
+    startup.start(default_log_level="INFO")
 
 
 def ensure_auth_secret(path: Path = SECRET_FILE) -> None:
     """Chainlit signs its session tokens with CHAINLIT_AUTH_SECRET. A local run without one
     gets a random secret kept in var/ (so sign-ins survive restarts); deployments set it."""
-    if os.environ.get("CHAINLIT_AUTH_SECRET"):
+    configured = WebSettings.load().auth_secret
+    if configured is not None:  # Chainlit reads the environment, and it may be from .env
+        os.environ["CHAINLIT_AUTH_SECRET"] = configured.get_secret_value()
         return
     if path.exists():
         secret = path.read_text().strip()
@@ -72,4 +82,4 @@ def model_notice() -> str:
 def header_auth_name() -> str | None:
     """The header an SSO proxy puts the signed-in e-mail in (e.g. X-Forwarded-Email);
     header sign-in is off unless it is set. The proxy must strip it from client requests."""
-    return os.environ.get(HEADER_AUTH_ENV, "").strip() or None
+    return WebSettings.load().header_auth

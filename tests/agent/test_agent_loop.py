@@ -190,7 +190,8 @@ def test_a_slow_model_is_stopped_by_the_turn_deadline(agent_shop: Store) -> None
                       limits=Limits(model_calls=50, tool_calls=50, turn_timeout_s=0.4))
     reply = conv.send("show 112-0000001")
     assert reply.error == "turn_timeout" and reply.text == agent_module.MODEL_TIMEOUT
-    assert 2 <= fake.call_count <= 4
+    # At most what fits in the deadline (a loaded machine fits fewer), far from the 50 allowed.
+    assert 1 <= fake.call_count <= 4
     assert reply.elapsed_s < 2
 
 

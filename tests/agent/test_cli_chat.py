@@ -1,4 +1,4 @@
-"""`python -m assistant chat --as EMAIL` in a subprocess, stdin scripted, on a seeded SQLite
+"""`rescind chat --as EMAIL` in a subprocess, stdin scripted, on a seeded SQLite
 store (DATABASE_URL), with the model served by the local scripted OpenAI-compatible server."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 
 from store.db import open_store
 from tests.fakes.openai_server import FakeOpenAI, call, fail, say
-from tests.support import rows
+from tests.support import RESCIND, rows
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("cli-seed") / "seeded.db"
-    result = subprocess.run([sys.executable, "-m", "store", "seed"], cwd=ROOT, text=True,
+    result = subprocess.run([RESCIND, "seed"], cwd=ROOT, text=True,
                             capture_output=True, timeout=120,
                             env={**_base_env(), "DATABASE_URL": f"sqlite:///{path}"})
     assert result.returncode == 0, result.stderr
@@ -53,7 +52,7 @@ def run_chat(db: str, stdin: str, *args: str, server: FakeOpenAI | None = None,
     env = {**_base_env(), "DATABASE_URL": db, "RESCIND_MODEL_RETRIES": "0"}
     if server is not None:
         env |= {"OPENAI_BASE_URL": server.url, "RESCIND_MODEL": "test-model"}
-    return subprocess.run([sys.executable, "-m", "assistant", "chat", *args], cwd=ROOT,
+    return subprocess.run([RESCIND, "chat", *args], cwd=ROOT,
                           input=stdin, text=True, capture_output=True, timeout=120, env=env)
 
 
@@ -110,7 +109,7 @@ def test_an_unknown_email_is_refused_with_a_clear_error(cli_db: str) -> None:
     result = run_chat(cli_db, "hello\n", "--as", "mallory@example.com")
     assert result.returncode == 2
     assert "no customer or staff account has the e-mail 'mallory@example.com'" in result.stderr
-    assert "python -m store seed" in result.stderr
+    assert "rescind seed" in result.stderr
 
 
 def test_a_model_that_cannot_start_is_a_clear_error(cli_db: str) -> None:

@@ -28,7 +28,8 @@ def _schema() -> dict[str, object]:
 
 
 def test_nothing_in_the_repository_points_at_a_path_outside_it() -> None:
-    outside = re.compile(r"\.\./shared|/wor[k]/")  # [k]: this line must not match itself
+    # Split so that this line, in a tracked file, does not match itself.
+    outside = re.compile(r"\.\./shared|/" + "work/")
     offenders = []
     for path in _tracked_files():
         if path.suffix in {".png", ".svg", ".ico", ".db"} or not path.is_file():

@@ -31,22 +31,23 @@ def server() -> Iterator[FakeOpenAI]:
         yield fake
 
 
-def json_model(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> JsonToolModel:
-    monkeypatch.setenv("RESCIND_TOOL_MODE", "json")
-    model = make_model(ModelConfig("openai-compatible", "local", server.url, max_retries=0))
+def json_model(server: FakeOpenAI) -> JsonToolModel:
+    model = make_model(ModelConfig.from_env("openai-compatible", {
+        "OPENAI_BASE_URL": server.url, "RESCIND_MODEL": "local", "RESCIND_MODEL_RETRIES": "0",
+        "RESCIND_TOOL_MODE": "json"}))
     assert isinstance(model, JsonToolModel)
     return model
 
 
 def test_json_answers_become_tool_calls_that_reach_a_proposal_and_a_confirmation(
-    server: FakeOpenAI, shop_store: Store, monkeypatch: pytest.MonkeyPatch
+    server: FakeOpenAI, shop_store: Store
 ) -> None:
     server.push(
         say(json.dumps({"action": "lookup_order", "args": {"order_id": "112-0000001"}})),
         say(json.dumps({"action": "cancel_items", "args": {
             "order_id": "112-0000001", "item_ids": ["A1"], "reason": "no_longer_needed"}})),
     )
-    chat = Conversation(Agent(json_model(server, monkeypatch), "customer"), shop_store, ANA)
+    chat = Conversation(Agent(json_model(server), "customer"), shop_store, ANA)
 
     reply = chat.send("cancel the headphones from 112-0000001, I no longer need them")
 
@@ -59,10 +60,10 @@ def test_json_answers_become_tool_calls_that_reach_a_proposal_and_a_confirmation
 
 
 def test_every_request_asks_for_json_constrained_by_the_tool_names(
-    server: FakeOpenAI, shop_store: Store, monkeypatch: pytest.MonkeyPatch
+    server: FakeOpenAI, shop_store: Store
 ) -> None:
     server.push(say(json.dumps({"action": "reply", "text": "Hello! Which order?"})))
-    chat = Conversation(Agent(json_model(server, monkeypatch), "customer"), shop_store, ANA)
+    chat = Conversation(Agent(json_model(server), "customer"), shop_store, ANA)
 
     reply = chat.send("hi")
 
@@ -76,11 +77,11 @@ def test_every_request_asks_for_json_constrained_by_the_tool_names(
 
 
 def test_garbage_from_the_model_becomes_text_and_writes_nothing(
-    server: FakeOpenAI, shop_store: Store, monkeypatch: pytest.MonkeyPatch
+    server: FakeOpenAI, shop_store: Store
 ) -> None:
     server.push(say('{"action": "cancel_items", "args": '),  # cut off mid-object
                 say(json.dumps({"action": "no_such_tool", "args": {}})))
-    chat = Conversation(Agent(json_model(server, monkeypatch), "customer"), shop_store, ANA)
+    chat = Conversation(Agent(json_model(server), "customer"), shop_store, ANA)
     before = business_snapshot(shop_store)
 
     first = chat.send("cancel everything in 112-0000001")

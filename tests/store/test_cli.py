@@ -1,13 +1,14 @@
-"""`python -m store seed|explain` as a user runs it, against a temporary SQLite file."""
+"""`rescind seed|explain` as a user runs it, against a temporary SQLite file."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support import RESCIND
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -16,7 +17,7 @@ def run_store(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
     env.pop("RESCIND_STAFF", None)
     return subprocess.run(
-        [sys.executable, "-m", "store", *args], cwd=ROOT, env=env, capture_output=True,
+        [RESCIND, *args], cwd=ROOT, env=env, capture_output=True,
         text=True, timeout=60, check=False,
     )
 

@@ -37,8 +37,8 @@ def test_the_defaults_are_an_hour_long_token_a_working_day_session_and_4000_char
 
 @pytest.mark.parametrize(("name", "value", "said"), [
     ("RESCIND_MAX_MESSAGE_CHARS", "lots", "whole number"),
-    ("RESCIND_MAX_MESSAGE_CHARS", "5000", "between 1 and 4000"),
-    ("RESCIND_MAX_MESSAGE_CHARS", "0", "between 1 and 4000"),
+    ("RESCIND_MAX_MESSAGE_CHARS", "5000", "at most 4000"),
+    ("RESCIND_MAX_MESSAGE_CHARS", "0", "at least 1"),
     ("RESCIND_TOKEN_MINUTES", "900", "can't be longer than RESCIND_SESSION_HOURS"),
     ("RESCIND_API_DOCS", "maybe", "on or off"),
 ])

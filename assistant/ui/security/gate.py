@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +33,7 @@ from assistant.ui import ownership
 from assistant.ui.security import headers, routes, signin, tokens
 from assistant.ui.security.settings import Settings
 from store.domain.errors import StoreUnavailable
+from store.settings import SecuritySettings
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ UNEXPECTED = ("That request couldn't be handled. Please try again; if it keeps h
               "reload the page.")
 
 # Chainlit's session cookie (and its chunks, `access_token_0`...), named as Chainlit names it.
-AUTH_COOKIE = os.environ.get("CHAINLIT_AUTH_COOKIE_NAME", "access_token").encode()
+AUTH_COOKIE = SecuritySettings.load().auth_cookie.encode()
 
 SocketCloser = Callable[[str], Awaitable[None]]
 

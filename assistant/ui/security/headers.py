@@ -97,6 +97,7 @@ def origin_allowed(scope: Scope) -> bool:
     return allowed(found.get("origin"), found.get("host"))
 
 
-def socket_origin_allowed(origin: str | None, environ: dict[str, str]) -> bool:
-    """For Socket.IO's `cors_allowed_origins` (which checks the Origin of every socket)."""
-    return allowed(origin, environ.get("HTTP_HOST"))
+def socket_origin_allowed(origin: str | None, request: dict[str, str]) -> bool:
+    """For Socket.IO's `cors_allowed_origins` (which checks the Origin of every socket); the
+    request's WSGI-style mapping holds the Host header."""
+    return allowed(origin, request.get("HTTP_HOST"))

@@ -8,7 +8,6 @@ Chainlit puts the user's metadata into the token; our sign-in adds the session i
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ from starlette.requests import cookie_parser
 from assistant.ui import runtime
 from assistant.ui.datalayer import SESSION_KEY
 from store import sessions
+from store.settings import live_auth_secret
 
 SECRET_ENV = "CHAINLIT_AUTH_SECRET"
 ALGORITHM = "HS256"  # the only one Chainlit signs with; anything else is refused
@@ -40,7 +40,7 @@ class Claims:
 def decode(token: str, *, check_expiry: bool = True) -> Claims | None:
     """The token's claims if Chainlit's secret signed it (and it hasn't run out); None for
     anything else: forged, re-signed, `alg: none`, expired, malformed."""
-    secret = os.environ.get(SECRET_ENV)
+    secret = live_auth_secret()
     if not secret or not token:
         return None
     try:
