@@ -237,7 +237,9 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"cache, at most {MAX_TOKENS} tokens per request")
     print("eval environment: " + " ".join(f"{k}={v}" for k, v in sorted(env.items())
                                            if k.startswith("RESCIND_")))
-    print(f"dialogs: {len(files)}; reports under {report}", flush=True)
+    print(f"dialogs: {len(files)}; reports under {report}")
+    print("load average at the start: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()),
+          flush=True)
     shutil.rmtree(report / "dialogs", ignore_errors=True)  # no stale result may be read
     results: list[DialogResult] = []
     started = time.monotonic()
