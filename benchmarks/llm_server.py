@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +68,18 @@ def isolated_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in drop}
 
 
+def server_threads(env: Mapping[str, str] | None = None) -> int:
+    """Threads = cores, unless RESCIND_LLM_THREADS says otherwise: when other work holds
+    the cores, llama.cpp's threads wait for each other at every layer, and one thread
+    is then much faster than two."""
+    raw = (os.environ if env is None else env).get("RESCIND_LLM_THREADS", "").strip()
+    if raw:
+        if not raw.isdigit() or int(raw) < 1:
+            raise SystemExit(f"RESCIND_LLM_THREADS must be a whole number >= 1, got {raw!r}")
+        return int(raw)
+    return os.cpu_count() or 2
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -98,7 +110,7 @@ def running_server(python: Path, model: Path, alias: str, port: int, cache: Path
     logs = cache / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"server-{alias}-{time.strftime('%Y%m%d-%H%M%S')}.log"
-    command = server_command(python, model, alias, port, os.cpu_count() or 2)
+    command = server_command(python, model, alias, port, server_threads())
     with cache_lock(cache, "server"), open(log, "wb") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
                                   env=isolated_env())

@@ -40,6 +40,7 @@ from benchmarks.llm_server import (
     free_port,
     parse_server_log,
     running_server,
+    server_threads,
     speed_summary,
 )
 
@@ -233,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     port = args.port or free_port()
     env = eval_env(os.environ, pin.key, args.mode, port)
     print(f"model: {pin.key} ({model}, sha256 verified)")
-    print(f"server: 127.0.0.1:{port}, n_ctx {N_CTX}, {os.cpu_count()} threads, RAM prompt "
+    print(f"server: 127.0.0.1:{port}, n_ctx {N_CTX}, {server_threads()} threads, RAM prompt "
           f"cache, at most {MAX_TOKENS} tokens per request")
     print("eval environment: " + " ".join(f"{k}={v}" for k, v in sorted(env.items())
                                            if k.startswith("RESCIND_")))

@@ -4,13 +4,14 @@ dialogs it runs, the environment it gives the eval run, and what it prints last.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from benchmarks.llm_serve import cap_max_tokens
-from benchmarks.llm_server import MAX_TOKENS, parse_server_log
+from benchmarks.llm_server import MAX_TOKENS, parse_server_log, server_threads
 from benchmarks.local_llm_evals import (
     ROOT,
     DialogResult,
@@ -162,3 +163,10 @@ def test_the_server_log_gives_each_requests_cached_and_evaluated_prompt_tokens()
     first, second = parse_server_log(log)
     assert (first.prompt_tokens, first.evaluated, first.generated) == (700, 700, 20)
     assert (second.prompt_tokens, second.evaluated, second.generate_ms) == (720, 30, 250.0)
+
+
+def test_the_server_uses_a_thread_per_core_unless_told_otherwise() -> None:
+    assert server_threads({}) == (os.cpu_count() or 2)
+    assert server_threads({"RESCIND_LLM_THREADS": "1"}) == 1
+    with pytest.raises(SystemExit, match="RESCIND_LLM_THREADS"):
+        server_threads({"RESCIND_LLM_THREADS": "0"})
