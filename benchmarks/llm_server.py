@@ -11,8 +11,10 @@ what follows the common prefix ("prefix-match hit" in the log).
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -113,17 +115,30 @@ def running_server(python: Path, model: Path, alias: str, port: int, cache: Path
     command = server_command(python, model, alias, port, server_threads())
     with cache_lock(cache, "server"), open(log, "wb") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                  env=isolated_env())
+                                  env=isolated_env(), preexec_fn=_die_with_parent)
+        # A SIGTERM (e.g. `timeout`) must still stop the server: it becomes SystemExit.
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             _wait_until_up(server, port, log)
             yield log
         finally:
             server.terminate()
             try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # uvicorn waits for the request in flight
                 server.kill()
                 server.wait()
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _die_with_parent() -> None:
+    """In the server's process: be killed if the benchmark dies without stopping it."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _wait_until_up(server: subprocess.Popen[bytes], port: int, log: Path) -> None:
