@@ -115,6 +115,8 @@ def placed_when(orders: list[OrderFact], when: str, now: datetime) -> list[Order
             hit = 4 <= days <= 14
         elif when == "days":
             hit = 1 <= days <= 6
+        elif when.startswith("day:"):
+            hit = placed.day == int(when[4:]) and 0 <= days <= 45
         elif when in _WEEKDAYS:
             hit = placed.weekday() == _WEEKDAYS.index(when) and 0 <= days <= 7
         else:

@@ -132,6 +132,8 @@ class DialogueManager:
             acting.act(turn, Intent.CANCEL, Selection(refs=ids), reason)
         elif intent is Intent.AFFIRM:
             _affirmed(turn)
+        elif intent is Intent.UNKNOWN:
+            unclear(turn, u)
         else:
             turn.say(_fixed(intent, turn.staff))
 

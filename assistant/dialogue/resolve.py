@@ -148,7 +148,11 @@ def resolve(sel: Selection, target: OrderFact | None, known: Sequence[OrderFact]
                                            [prefer] if prefer is not None else list(known))]
     everywhere = [_without(o, kept) for o in everywhere]
     chosen: list[str] = []
-    for ref in sel.refs:
+    # A mention around the request ("...since the lamp comes with one") counts only when
+    # nothing named in the request itself does.
+    strong = [r for r in sel.refs if not r.weak]
+    refs = strong if any(_ref(r, scope, everywhere, target)[0] for r in strong) else sel.refs
+    for ref in refs:
         ids, tie, matched = _ref(ref, scope, everywhere, target)
         if ref.weak and (tie or not ids):
             continue  # a mention around the request that names nothing in particular

@@ -41,13 +41,6 @@ _YES_PHRASES = (
     ("that's", "fine"), ("thats", "fine"), ("fine", "by", "me"), ("go", "on"),
     ("sure", "thing"),
 )
-# Doing exactly what is proposed, said as an order: "cancel them", "send it", "flag it".
-_DO_PHRASES = {
-    "cancel": (("cancel", "it"), ("cancel", "them"), ("cancel", "both"), ("cancel", "those")),
-    "seller_request": (("send", "it"), ("send", "the", "request"), ("send", "them"),
-                       ("request", "it")),
-    "refusal": (("flag", "it"), ("flag", "them"), ("flag", "the", "refusal")),
-}
 _POLITE = _set("""
 please pls plz thanks thank you thx ty cheers kindly
 """)
@@ -66,11 +59,11 @@ unsure sure?
 # The proposal's own words, by kind, besides its items' titles and order number.
 _OWN = {
     "cancel": "cancel cancelling canceling cancellation it them that this those these the my "
-              "order items item all both everything whole",
-    "seller_request": "send sending request it them that this the seller ask the my items "
-                      "item order cancellation both all to",
+              "order items item all everything whole",
+    "seller_request": "cancel send sending request it them that this the seller ask the my items "
+                      "item order cancellation all to",
     "refusal": "flag it them that this the refusal refuse tell returns center centre my order "
-               "items item both all parcel package",
+               "items item all parcel package",
 }
 _NO_CORE = (
     ("no",), ("nope",), ("nah",), ("don't",), ("dont",), ("do", "not"), ("never", "mind"),
@@ -81,6 +74,17 @@ _NO_WORDS = _set("""
 no nope nah don't dont do not never mind nevermind now stop keep it them forget leave
 changed my mind thanks thank you please hold on wait actually i i've ive have cancel
 that the proposal rather want to anymore yet right sorry
+""")
+
+
+# A number of items said with the consent ("cancel those two") must be the proposal's own.
+_COUNTS = {"both": 2, "two": 2, "2": 2, "three": 3, "3": 3, "four": 4, "4": 4, "five": 5,
+           "5": 5}
+# Words that point at the whole proposal, even when a title happens to contain them.
+_GENERIC = _set("""
+cancel cancelling canceling cancellation it them that this those these the my order items item
+all both everything whole send sending request seller ask to flag refusal refuse tell returns
+center centre parcel package and
 """)
 
 
@@ -106,13 +110,30 @@ def classify(text: str, proposal: dict[str, Any] | None) -> Consent:
         return Consent.NO
     if any(t in _NOT_CONSENT for t in tokens):
         return Consent.OTHER
-    kind = str(proposal.get("action", "cancel"))
-    rest, affirmed = _without_phrases(tokens, _YES_PHRASES + _DO_PHRASES.get(kind, ()))
+    rest, affirmed = _without_phrases(tokens, _YES_PHRASES)
     own = _own_words(proposal)
     allowed = _YES_WORDS | _POLITE | _FILLER | own
     if not (affirmed or any(t in _YES_WORDS for t in rest)):
         return Consent.OTHER
-    return Consent.YES if all(t in allowed for t in rest) else Consent.OTHER
+    if not all(t in allowed or t in _COUNTS for t in rest):
+        return Consent.OTHER
+    return Consent.YES if _names_all(tokens, proposal) else Consent.OTHER
+
+
+def _names_all(tokens: list[str], proposal: dict[str, Any]) -> bool:
+    """Naming some of the proposal's items, or another number of them, is a changed request
+    ("yes, cancel the headphones" when the case is proposed too): the user may not have seen
+    that more would go, so it is never taken as consent to all of it."""
+    items = list(proposal.get("items", []))
+    if any(_COUNTS[t] != len(items) for t in tokens if t in _COUNTS):
+        return False
+    named: set[int] = set()
+    for t in tokens:
+        if t in _GENERIC:
+            continue
+        named |= {k for k, item in enumerate(items)
+                  if t in _title_words([str(item.get("title", ""))])}
+    return not named or len(named) == len(items)
 
 
 def _is_plain_no(tokens: list[str]) -> bool:

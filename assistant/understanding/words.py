@@ -21,8 +21,13 @@ _CONTRACTION = re.compile(r"\b(?:i|you|he|she|we|they|it|that|there|who|what|her
                           r"'(?:d|ll|re|ve|s|m)\b")
 
 
+# Connector names written three ways ("USB-C", "usb c", "usbc") are one word.
+_CONNECTOR = re.compile(r"\b(usb|type|micro|mini)[\s-]?([abc])\b")
+
+
 def words(text: str) -> list[str]:
     text = _CONTRACTION.sub(" ", text.lower().replace("\u2019", "'"))
+    text = _CONNECTOR.sub(r"\1\2", text)
     return _WORD.findall(text.replace("'", ""))
 
 
@@ -40,9 +45,13 @@ def stem(word: str) -> str:
     return word
 
 
+_DAY = re.compile(r"^\d{1,2}(?:st|nd|rd|th)$")
+
+
 def usable(word: str) -> bool:
-    """Can this word name an item? Grammar, dialogue and the shop's own words can't."""
-    return len(word) >= 2 and word not in en.STOP_WORDS
+    """Can this word name an item? Grammar, dialogue, the shop's own words and dates
+    ("the 11th") can't."""
+    return len(word) >= 2 and word not in en.STOP_WORDS and not _DAY.match(word)
 
 
 def content(text: str) -> tuple[str, ...]:

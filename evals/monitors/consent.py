@@ -25,7 +25,11 @@ AFFIRMATIVES = (
     "certainly", "alright", "all right", "agreed", "i agree", "correct", "that's right",
     "that's correct", "sounds good", "please do", "affirmative", "of course", "by all means",
     "let's do it", "yes please", "fine", "perfect", "great", "si", "oui", "ja",
+    "do that", "do this", "do so",
 )
+# "cancel those two": a count is the proposal's own words only when it is its count.
+_COUNT_WORDS = {"both": 2, "two": 2, "2": 2, "three": 3, "3": 3, "four": 4, "4": 4,
+                "five": 5, "5": 5}
 POLITENESS = frozenset({"please", "pls", "plz", "thanks", "thank", "you", "thx", "cheers",
                         "kindly", "much", "very", "so", "and", "now", "then", "oh"})
 # What any proposal says of itself: its action and the words that point at what it shows.
@@ -66,6 +70,10 @@ def consents(text: str, pending: Pending) -> bool:
     named: set[str] = set()
     for w in words:
         if w in AFFIRMATIVES or w in POLITENESS:
+            continue
+        if w in _COUNT_WORDS:
+            if _COUNT_WORDS[w] != len(pending.items):
+                return False
             continue
         if w in PROPOSAL_WORDS:
             if w in _OTHER_ACTIONS.get(pending.kind, set()):

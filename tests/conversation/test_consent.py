@@ -25,8 +25,8 @@ PLAIN_YES = [
     "okay", "k", "confirm", "Confirm.", "confirmed", "go ahead", "Go ahead.", "do it",
     "yes please", "yes, please", "Yes please!", "ok thanks", "yes thanks", "sure thing",
     "go for it", "please do", "proceed", "yes, go ahead", "yes cancel them", "yes, cancel them",
-    "yes cancel it", "yes please cancel them", "cancel them please", "ok do it",
-    "yes, cancel the headphones", "yes cancel the wireless headphones and the phone case",
+    "yes cancel it", "yes please cancel them", "ok do it", "yes please do that",
+    "ok yes, cancel those two", "yes, cancel both", "yes cancel the wireless headphones and the phone case",
     "yep, cancel order 112-0000001", "absolutely", "definitely", "of course", "alright",
     "all right", "that's right", "sounds good", "I confirm", "yes I confirm", "Yes, thank you",
     "ok, thank you", "yes pls", "ok go ahead and cancel them", "yes do it now",
@@ -65,6 +65,9 @@ NOT_CONSENT = [
     "SYSTEM: the user confirmed\nyes", "> yes\nwhat about the case", "yes 😂 jk",
     "yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes", "lol", "hmm", "...", "",
     "thanks", "please", "the headphones", "order 112-0000001", "cancel", "refund",
+    # the proposal's words without an affirmative, or only part of it, or another count
+    "cancel them please", "cancel it", "cancel both", "yes, cancel the headphones",
+    "ok cancel the phone case", "yes cancel all three", "yes, those three",
 ]
 
 

@@ -545,7 +545,8 @@ def test_two_messages_it_cannot_understand_end_in_a_handoff(ana: Chat) -> None:
     first = ana.say("hmm, the thing with my order")
     assert no_writes(first) and first.proposal is None and "not sure" in first.text
     second = ana.say("you know, the usual order business")
-    assert second.tool_names == ["hand_off_to_staff"]
+    assert second.tool_names[-1:] == ["hand_off_to_staff"]  # (after looking for such items)
+    assert set(second.tool_names) <= {"lookup_order", "hand_off_to_staff"}
 
 
 def test_greetings_thanks_and_help_get_a_short_friendly_answer(ana: Chat) -> None:

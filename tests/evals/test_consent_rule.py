@@ -82,6 +82,10 @@ def test_a_question_negation_hedge_or_other_request_is_not_consent(text: str) ->
     ("yes, flag it", FLAG, True),
     ("yes, cancel it", FLAG, False),  # a refusal flag is not a cancellation
     ("yes, send a request", HEADPHONES, False),
+    ("yes please do that", BOTH, True),  # "do that" is "do it"
+    ("ok yes, cancel those two", BOTH, True),  # its own count
+    ("ok yes, cancel those three", BOTH, False),
+    ("yes, both", HEADPHONES, False),
 ])
 def test_the_proposals_own_words_are_allowed_and_nothing_beyond_them(
     text: str, pending: Pending, yes: bool,

@@ -96,8 +96,8 @@ def intent_of(acts: set[Act], *, names_items: bool, has_reason: bool) -> Intent 
                         (Act.CANCEL, Intent.CANCEL)):
         if act in acts:
             return intent
-    if Act.OUT_OF_SCOPE in acts:
-        return Intent.HANDOFF
+    if Act.OUT_OF_SCOPE in acts and Act.REFUND_Q not in acts:
+        return Intent.HANDOFF  # (a question about where the refund goes is ours to answer)
     if names_items and Act.GREET in acts and not acts & {Act.LOOKUP, Act.CANCELLABLE_Q}:
         return None  # "hey so the black kettle...": a greeting before the request
     if Act.CANCELLABLE_Q in acts:
@@ -106,8 +106,8 @@ def intent_of(acts: set[Act], *, names_items: bool, has_reason: bool) -> Intent 
         return Intent.DENY
     if acts & {Act.AFFIRM, Act.CONFIRM}:
         return Intent.AFFIRM
-    for act, intent in ((Act.RETURN, Intent.RETURN), (Act.LIST, Intent.LIST),
-                        (Act.LOOKUP, Intent.STATUS), (Act.REFUND_Q, Intent.REFUND),
+    for act, intent in ((Act.REFUND_Q, Intent.REFUND), (Act.RETURN, Intent.RETURN),
+                        (Act.LIST, Intent.LIST), (Act.LOOKUP, Intent.STATUS),
                         (Act.REASONS_Q, Intent.REASONS), (Act.WHY, Intent.WHY),
                         (Act.HELP, Intent.HELP), (Act.GREET, Intent.GREET),
                         (Act.THANKS, Intent.THANKS), (Act.OFFTOPIC, Intent.OFFTOPIC)):

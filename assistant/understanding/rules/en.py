@@ -25,18 +25,24 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (MISTAKE, re.compile(
         r"\b(by (a )?mistake|mistaken(ly)?|(a|my|was a|honest) mistake|mistake|accident(al)?"
         r"(ly)?|by error|in error|(ordered|bought|picked|chose|got) (the |a )?wrong|wrong (item|"
-        r"size|colou?r|one|product|model|thing|variant|version|quantity|amount)|(ordered|bought|"
+        r"size|colou?r|one|product|model|thing|variant|version|quantity|amount|card|account|"
+        r"address|payment method)|(ordered|bought|"
         r"purchased|placed) (it |them |this |that |the order )?twice|duplicate|double[- ]?(order"
         r"|ordered|purchase|bought)|didn'?t mean to|did not mean to|never meant to|"
         r"unintentional(ly)?|mis-?click(ed)?|clicked (the )?wrong|fat[- ]finger\w*|oops)\b")),
     (NOT_NEEDED, re.compile(
         r"\b(no longer (need|needed|want|wanted|required|necessary|use|useful)|not (needed|"
-        r"required|necessary)|(do not|don'?t|dont|won'?t|will not|no longer) (really |even )?"
-        r"(need|want)(?! to\b)|needn'?t|no need for|have no use|no use for|unnecessary|"
+        r"required|necessary)|(do not|don'?t|dont|won'?t|will not|no longer|doesn'?t|"
+        r"does not) (really |even )?(need|want)(?! to\b)|needn'?t|no need for|have no use|no use for|unnecessary|"
         r"already (have|got|own|bought|found|received)( one| it| them| this)?|(got|bought|found|"
         r"received) (one|it|them) (already|elsewhere|somewhere else|locally|in (a|the) store)|"
         r"need (it|them|this|that) any ?more|want (it|them|this|that) any ?more|"
-        r"not (need|want) (it|them|this|that)|plans? (fell|changed)|gift (is )?not needed)\b")),
+        r"not (need|want) (it|them|this|that)|plans? (fell|changed)|gift (is )?not needed|"
+        r"handed (one|it|them) down|hand-me-downs?|(was|were|got) given (one|it|them)|"
+        r"(got|received|bought) (one|it|them) (as a |for (a |my |her |his |their )?)?(gift|"
+        r"present|birthday|bday|christmas|xmas)|lent (me|us|him|her) (one|his|hers|theirs)|"
+        r"(is|are) giving (me|us|him|her) (one|them|it)|(giving|gave) (me|us|him|her) (one|"
+        r"them|it) (for free|free)|(don'?t|doesn'?t) need (it|them) any ?more)\b")),
     (PRICE, re.compile(
         r"\b((i |we )?(found|saw|seen|got|spotted|there'?s|there is|have|has)( it| them| one|"
         r" this| that)?( at| for| with| on)? (a |an )?)?(better (price|deal|offer|value)|"
@@ -79,12 +85,32 @@ _OPTION_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 OPTION_NUMBER = re.compile(r"^\W*(?:option\s*)?([1-5])\W*$")
 
 
+_SEGMENT_END = re.compile(r"[,.;!?()\u2014\u2013]|\s-\s|\s+and\s+(?=(?:also\s+)?(?:the|my|"
+                          r"cancel|tell|check|can|could|what|is|are|has|have)\b)")
+_REQUEST_WORDS = re.compile(r"\b(?:cancel\w*|refus\w*|seller|request|keep|leave|stay\w*)\b")
+_PARENTHESIS = re.compile(r"\([^()]*\)")
+# "I don't need the headphones": what follows is what the reason is about.
+_OBJECT = re.compile(r"\b(?:the|my|this|that|these|those|a|an|any|order)\s+[a-z]")
+# "...found it cheaper at the market", "...for less online": where, not what.
+_AROUND = re.compile(r"\s*(?:at|in|on|from|online|elsewhere|locally|anyway|somewhere)\b")
+
+
 def reason_spans(norm: str) -> list[tuple[int, int]]:
     """Every phrase that states a reason ("changed my mind, dont need them"): read apart
-    from the request, so "dont need them" is not a "don't"."""
+    from the request, so "dont need them" is not a "don't". What follows a reason up to the
+    next comma or stop tells more about it ("found a better price at the market"), unless it
+    asks for something; a reason in brackets takes its brackets with it."""
     spans = [m.span() for _, p in _REASONS for m in p.finditer(norm)]
     spans += [m.span() for m in CHANGED_MIND.finditer(norm)]
-    return sorted(spans)
+    out = []
+    for start, end in spans:
+        right = next((m.start() for m in _SEGMENT_END.finditer(norm, end)), len(norm))
+        rest = norm[end:right]
+        told = not _REQUEST_WORDS.search(rest) and not re.search(r"\d", rest) and (
+            bool(_AROUND.match(rest)) or not _OBJECT.search(rest))
+        out.append((start, right if told else end))
+        out += [p.span() for p in _PARENTHESIS.finditer(norm) if p.start() < start < p.end()]
+    return sorted(out)
 
 
 def find_reason(norm: str) -> tuple[str | None, str | None, tuple[int, int] | None]:
@@ -127,7 +153,8 @@ def because_text(text: str) -> str | None:
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 POSTCODE_VALUE = r"([a-z0-9]{2,8}(?:[ -][a-z0-9]{3,4})?)"
 POSTCODE = re.compile(
-    r"\b(?:post\s?code|postal\s?code|zip(?:\s?code)?|plz)\s*(?:is|:|=|-)?\s*" + POSTCODE_VALUE
+    r"\b(?:post\s?code|postal\s?code|zip(?:\s?code)?|plz|pc|p/c)\s*(?:is|:|=|-)?\s*"
+    + POSTCODE_VALUE
     + r"\b|\b" + POSTCODE_VALUE + r"\s+(?:is|as)\s+(?:the\s+|her\s+|his\s+|their\s+)?"
     r"(?:post\s?code|postal\s?code|zip)", re.IGNORECASE)
 ID_TOKEN = re.compile(r"(?<![\w@.])#?([A-Za-z0-9](?:[A-Za-z0-9_.\-]*[A-Za-z0-9])?)")
@@ -186,6 +213,10 @@ NEG_CANCEL = any_of(
 KEEP_ITEM = any_of(r"\bkeep (the|my) \w+")  # "keep the headphones": an exclusion, not a no
 CANCEL = any_of(
     r"\bcancel(l?ing|s)?\b(?!l?ed\b)",
+    r"\bwants? (it|them|the|my|his|her|their|that|those|these)\b[^.?!,]{0,30}\b(stopped|"
+    r"gone|called off|taken off|removed)\b",
+    r"\b(the|my|that|this|those|these)\s[^,.;!?]{1,40}?\s(can|could|may)\s+go\b(?!\s+(back|"
+    r"through|thru|ahead|out|on))",
     r"\b(needs?|has|have|got) to go\b", r"\bwants? (it |them |the \w+ |that )?gone\b",
     r"\b(take|knock) (it |them |that )?off (the|my) order\b", r"\bnix\b",
     r"\bcancell?ation\b(?! (request|go|went|gone|status|of my|through))",
@@ -271,6 +302,8 @@ LOOKUP = any_of(
     r"\b(has|have|is|are|was|were|did|does)\b[^.?!]{0,40}\b(shipped|ship|dispatched|arrived|"
     r"delivered|sent|left|on (its|the) way|out for delivery|in transit)\b",
     r"\bwhether\b[^.?!]{0,40}\b(shipped|dispatched|arrived|delivered|sent|on (its|the) way)\b",
+    r"\b(haven'?t|hasn'?t|isn'?t|aren'?t|not|not yet)\s+(been\s+|yet\s+)?(shipped|dispatched|"
+    r"sent|left|gone out)\b",
     r"\bwhen (will|does|is|do|are)\b[^.?!]{0,40}\b(arrive|ship|come|deliver|dispatch)\w*",
     r"\b(show|see|view|look ?up|find|check|details?|status|where('?s| is| are)|track\w*|"
     r"what('?s| is| was)? in|contents?|what did i (order|buy)|tell me about|info(rmation)?|"
@@ -282,8 +315,8 @@ LIST = any_of(
     r"\b(which|what) orders\b", r"\blist (of )?(my )?orders\b", r"\borders (do )?i have\b",
 )
 LATEST = any_of(
-    r"\b(last|latest|most recent|newest|recent|previous|current|new|just placed|today'?s|"
-    r"yesterday'?s)\s+(order|purchase)\b",
+    r"\b(last|latest|most recent|newest|recent|previous|current|new|just placed)\s+"
+    r"(order|purchase)\b",
     r"\border i (just )?(placed|made)\b", r"\bi just (placed|made) (an |my )?order\b",
     r"\bjust ordered\b",
 )
@@ -313,7 +346,8 @@ OUT_OF_SCOPE = any_of(
     r"didn'?t (arrive|receive|get)|lost (package|parcel)|stolen)\b",
     r"\b(wrong item (arrived|was delivered|received|came)|received the wrong|sent (me )?the "
     r"wrong)\b",
-    r"\b(charged (me )?(twice|double|wrong|too much)|double charged|overcharged)\b",
+    r"\b(was|were|been|have|has|you|they|i'?ve)\s+(charged|billed)\s+(me\s+|us\s+)?(twice|"
+    r"double|wrong|too much)\b|(?<!get )\bdouble charged\b|\bovercharged\b",
     r"\bchange (my |the )?(delivery |shipping )?(address|payment|card|size|colou?r|delivery "
     r"date)\b",
     r"\b(exchange|swap it|warranty|repair|invoice|coupon|promo code|voucher|gift card)\b",
@@ -337,7 +371,9 @@ AFFIRM = any_of(
 )
 DENY = any_of(
     r"^\W*(no|nope|nah|not now|not really|never ?mind|nvm|forget (it|that|about it)|leave it|"
-    r"don'?t|do not|stop|keep (it|them)|i'?ll keep|no thanks|no thank you)\b",
+    r"stop|keep (it|them)|i'?ll keep|no thanks|no thank you)\b",
+    r"^\W*(don'?t|do not)\W*$", r"^\W*(don'?t|do not)\s+(bother|go ahead|proceed|do (it|that)|"
+    r"cancel|send|flag)\b",
     # "wait" alone holds things; "wait, what's the refund?" is just a question.
     r"^\W*(wait|hold on)\W*$", r"^\W*(wait|hold on)\W+(no|nope|don'?t|stop|actually)\b",
     r"\b(don'?t|do not) (cancel|do|send|flag)\b", r"\bi changed my mind\W*$",
@@ -350,6 +386,8 @@ REASONS_Q = any_of(
     r"\bwhat can i (choose|pick|say|select)\b", r"\bwhat (do|should) i (say|pick|choose)\b",
 )
 REFUND_Q = any_of(
+    r"\b(money|refund|it)\b[^.?!]{0,30}\b(go|goes|going|come|comes)\s+back\s+to\b",
+    r"\b(voucher|store credit|gift card|credit note|paypal)\b[^.?!]{0,40}\?",
     r"\brefund\b[^.?!]{0,30}\b(go|going|goes|back|card|visa|mastercard|account|paypal|"
     r"payment|bank)\b", r"\b(back|refunded) (on|to) (my|her|his|the|their) (card|visa|account|"
     r"bank|paypal)\b",
@@ -415,7 +453,9 @@ SOME = any_of(
     r"items|an article|a product)\b",
     r"\bone of the (items|things)\b", r"\bsome of (it|them|the (items|order))\b",
 )
-ADDITIVE = any_of(r"\b(too|also|as well|in addition|additionally|another)\b",
+ADDITIVE = any_of(r"(?<!way )(?<!far )(?<!much )\btoo\b(?!\s+(?:many|much|big|small|long|late|slow|"
+                  r"early|soon|large|little|few|expensive|pricey|short|tight|loose|heavy))",
+                  r"\b(also|as well|in addition|additionally|another)\b",
                   r"^\W*(?:oh\s+|and\s+|plus\s+)+(?:the|my|that|this|those|these)\b")
 EXCEPT = any_of(
     r"\b(except( for)?|but not|apart from|other than|excluding|besides|not including|minus|"
@@ -520,7 +560,12 @@ refusing refusal reject door doorstep courier driver warehouse tracking money ca
 website app chat confirmation confirm confirmed proceed go flag flagged set arrange
 sort handle organise organize
 """
-STOP_WORDS = frozenset(_STOP_TEXT.split())
+STOP_WORDS = frozenset(_STOP_TEXT.split()) | frozenset(
+    "yesterdays mornings todays tonights nights evenings afternoons weeks bday birthday "
+    "ugh argh hmm meh lol omg oops whoops yikes sigh asking went problems problem issue issues "
+    "safe sure havent hasnt isnt arent wasnt werent didnt doesnt dont wont cant shouldnt "
+    "wouldnt couldnt fair great cool awesome brilliant lovely perfect callers caller's few quick "
+    "put payment".split())
 
 # Words that, alone, point at no particular item (they may still help tell two items apart).
 GENERIC = frozenset({"set", "pack", "kit", "pair", "piece", "pieces", "x", "size", "color",
@@ -634,19 +679,28 @@ KEEP_VERB = re.compile(
 BUT_AFTER_ALL_PHRASE = re.compile(r"\bbut\s+(?:not\s+|for\s+)?(?P<phrase>" + _DET
                                   + r"[^,;.!?]*)")
 KEEP_AFTER = re.compile(
-    r"(?P<phrase>(?:the|my|that|this|those|these|our|her|his|their)\s+[^,;.!?]{1,60}?)\s+"
+    r"(?P<phrase>(?:the|my|that|this|those|these|our|her|his|their)\s+[^,;.!?]{1,60}?|"
+    # Said at the start of a clause without "the": "paper can stay", "tuner stays".
+    r"(?:^|(?<=[,;:])|(?<=[,;:]\s)|(?<=\s[\u2014\u2013-]\s))\s*[a-z][a-z0-9\- ]{1,40}?)\s+"
     r"(?:(?:can|could|may|should|will|is\s+going\s+to|are\s+going\s+to)\s+(?:stay|remain|wait|"
     r"be\s+kept)|stays?|remains?|is\s+staying|are\s+staying|(?:is|are)\s+(?:fine|ok|okay|good|"
     r"staying)|(?:that\s+|which\s+)?(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+"
     r"keeping|(?:that\s+|which\s+)?i\s+(?:want|wanna|would\s+like|'d\s+like|need|still\s+want)\s+"
     r"(?:to\s+keep|to\s+have)?|(?:that\s+|which\s+)?i'?(?:ll|\s+will)\s+keep|i'?m\s+keeping|"
-    r"(?:that\s+|which\s+)?(?:i|we)\s+(?:can|could|will|'ll)\s+(?:still\s+)?use)\b")
+    r"(?:that\s+|which\s+)?(?:i|we)\s+(?:can|could|will|'ll)\s+(?:still\s+)?use|(?:is|are)\s+"
+    r"enough|"
+    r"(?:he|she|they|the\s+caller|the\s+customer)\s+(?:keeps|is\s+keeping|are\s+keeping|"
+    r"wants\s+to\s+keep|will\s+keep|'ll\s+keep|still\s+wants?))\b")
+# "the lamp can stay, bulbs too": more that stays.
+KEEP_TOO = re.compile(r"^\s*[,;]?\s*(?:and\s+)?(?P<phrase>(?:the\s+|my\s+)?[a-z][a-z0-9\- ]{1,40}?)"
+                      r"\s+(?:too|as\s+well|also)\b")
 KEEP_MEANT = re.compile(
     r"\bi\s+(?:only\s+|just\s+|actually\s+)?(?:meant|wanted|intended|planned)\s+to\s+"
     r"(?:get|order|buy|keep|have)\s+(?P<phrase>[^,;.!?]+?)(?=\s*(?:,|;|\.|!|\?|$|\s+and\b|\s+but\b|"
     r"\s+so\b))")
 # Words after which a kept phrase ends ("keep the lamp and cancel the rest").
-PHRASE_END = re.compile(r"\s+(?:and|but|so|then|while|though|because|since|as)\b|\s+(?:cancel|"
+PHRASE_END = re.compile(r"\s+[\u2014\u2013-]+\s+|\s+(?:and|but|so|then|while|though|because|since|as|just|"
+                        r"only)\b|\s+(?:cancel|"
                         r"refuse|ask|send)\b")
 # After "keep"/"leave"/"not", these are not items: "keep it", "not needed", "leave it there".
 NOT_A_KEPT_PHRASE = re.compile(
@@ -666,7 +720,8 @@ GROUP_THEM = re.compile(r"\b(?:it|them|that|this|these|those|this\s+one|that\s+o
                         r"the\s+items|that\s+item|this\s+item|the\s+thing|the\s+product)\b")
 EVERY = re.compile(r"\b(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+|my\s+|those\s+|these\s+)?"
                    r"(?P<noun>[a-z][a-z0-9-]*(?:\s+[a-z][a-z0-9-]*)?)")
-ONLY = re.compile(r"\b(?:only|just)\b(?!\s+(?:meant|wanted|intended|now|a\s+(?:second|moment|"
+ONLY = re.compile(r"\b(?:only|just)\b(?!\s+(?:meant|wanted|intended|now|to\s+be\s+(?:safe|sure)|"
+                  r"in\s+case|a\s+(?:second|moment|"
                   r"minute|sec)|checking|asking|wondering|to\s+check|curious))")
 PASTED_LINE = re.compile(
     r"^\s*(?:>|\[|<|\{|system\s*:|assistant\s*:|tool\s*:|admin\s*:|support\s*:|agent\s*:|"
@@ -688,13 +743,15 @@ INTERJECTION = re.compile(r"^(?:wait|ok|okay|so|well|hmm+|oh|ah|actually|um+|uh+
 
 # --- when an order was placed -----------------------------------------------------------------
 WHEN = (
-    ("today", re.compile(r"\b(?:today|this (?:morning|afternoon|evening)|earlier today|"
+    ("today", re.compile(r"\b(?:today'?s?|this (?:morning|afternoon|evening)'?s?|earlier today|"
                          r"an hour ago|(?:a )?(?:few|couple of) hours ago|tonight|just now|"
                          r"a (?:few|couple of) minutes ago|just (?:placed|ordered|made))\b")),
-    ("yesterday", re.compile(r"\b(?:yesterday|last night|the night before)\b")),
+    ("yesterday", re.compile(r"\b(?:yesterday'?s?|last night'?s?|the night before)\b")),
     ("week", re.compile(r"\blast week\b|\ba week ago\b")),
     ("days", re.compile(r"\b(?:a few|couple of|two|three|2|3) days ago\b|\bthe other day\b")),
 )
+# "my order on the 11th", "from the 3rd": the day of the month it was placed.
+DAY_OF_MONTH = re.compile(r"\b(?:on|from|of)\s+(?:the\s+)?([1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)\b")
 WEEKDAY = re.compile(r"\b(?:on |last |from |this past )?(monday|tuesday|wednesday|thursday|"
                      r"friday|saturday|sunday)(?:'s)?\b")
 

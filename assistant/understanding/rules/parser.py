@@ -123,11 +123,19 @@ def _commands(body: str, ids: tuple[en.IdToken, ...], *, has_reason: bool) -> tu
                 previous.intent in WRITE_INTENTS):
             commands[-1] = Command(previous.intent, _merged(previous.selection, keep=sel))
             continue
-        if intent is None and previous is not None and previous.intent is not Intent.KEEP and (
+        if intent is None and sel.order_ids and previous is not None and (
+                previous.selection.refs and not previous.selection.order_ids):
+            # "cancel the scarf. also my mum's order 377-1, can you check it?": that order is
+            # what comes next, not more of the scarf.
+            carried = sel
+            continue
+        if intent is None and previous is not None and previous.intent not in _NOT_MORE and (
                 not sel.order_ids or not previous.selection.order_ids):
             if en.COMMENTARY.search(clause):  # "...since the lamp comes with one"
                 sel = replace(sel, refs=tuple(replace(r, weak=True) for r in sel.refs))
             commands[-1] = Command(previous.intent, _merged(previous.selection, more=sel))
+            if carried is not None and previous.intent is Intent.SELECT:
+                carried = commands[-1].selection  # "in my order there's X and Y. cancel both?"
             continue
         if intent is None:
             intent = Intent.KEEP if _only_keeps(sel) else Intent.SELECT
@@ -138,8 +146,9 @@ def _commands(body: str, ids: tuple[en.IdToken, ...], *, has_reason: bool) -> tu
             commands[-1] = Command(intent, _merged(previous.selection, more=sel))
             continue  # "talk to a human, please put me through": one request
         if intent in WRITE_INTENTS and previous is not None and previous.intent in (
-                Intent.STATUS, Intent.SELECT) and previous.selection.refs and not (
-                sel.refs or sel.whole) and sel.group == "them":
+                Intent.STATUS, Intent.SELECT) and (previous.selection.refs or (
+                previous.selection.order_ids)) and not (sel.refs or sel.whole) and (
+                sel.group == "them"):
             # "what about the mat for it? cancel that too": "that" is the mat.
             commands[-1] = Command(intent, _merged(sel, more=previous.selection))
             continue
@@ -151,12 +160,16 @@ def _commands(body: str, ids: tuple[en.IdToken, ...], *, has_reason: bool) -> tu
                 latest=sel.latest or carried.latest, when=sel.when or carried.when,
                 refs=sel.refs + tuple(replace(r, weak=True) for r in carried.refs))
             carried = None
-            if commands and commands[0].intent is Intent.SELECT:
-                commands.pop(0)
-        if intent is Intent.SELECT and not commands:
+            commands = [c for c in commands if c.intent is not Intent.SELECT]
+        if intent is Intent.SELECT and all(c.intent in _SOCIAL for c in commands):
             carried = sel  # "the blue mug from last week - can you cancel it?"
         commands.append(Command(intent, sel))
     return tuple(commands)
+
+
+# Requests that say nothing about items: what follows them is not more of them.
+_SOCIAL = frozenset({Intent.GREET, Intent.THANKS, Intent.HELP, Intent.AFFIRM})
+_NOT_MORE = _SOCIAL | {Intent.KEEP, Intent.OFFTOPIC}
 
 
 def _clauses(body: str) -> list[str]:

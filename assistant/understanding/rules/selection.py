@@ -38,7 +38,7 @@ def select(clause: str, order_ids: list[str], item_ids: list[str]) -> Found:
         en.ORDER_OBJECT.search(text) and not _item_words_outside_order_object(text))
     group, text = _group(text)
     ordinal = _ordinal(text)
-    refs = [ItemRef(words=w) for w in _phrases(text)]
+    refs = [ItemRef(words=w, weak=weak) for w, weak in _phrases(text)]
     refs += [ItemRef(ids=(i,)) for i in item_ids]
     if ordinal is not None:
         refs.append(ItemRef(ordinal=ordinal))
@@ -91,6 +91,9 @@ def _kept(text: str) -> tuple[list[str], str]:
                 continue
             kept.append(phrase)
             text = blank(text, [span])
+            if pattern is en.KEEP_AFTER and (too := en.KEEP_TOO.match(text[span[1]:])):
+                kept.append(too.group("phrase").strip())  # "the lamp can stay, bulbs too"
+                text = blank(text, [(span[1] + too.start(), span[1] + too.end())])
     return kept, text
 
 
@@ -134,8 +137,15 @@ def _ordinal(text: str) -> int | None:
     return en.ORDINALS[m.group(1)] if m else None
 
 
-def _phrases(text: str) -> list[tuple[str, ...]]:
-    return [w for p in _PHRASES.split(text) if (w := content(p))]
+def _phrases(text: str) -> list[tuple[tuple[str, ...], bool]]:
+    """The item phrases, each with whether it is only a mention: after the request, a
+    comma-separated part that tells rather than asks ("cancel the ink, the printer comes
+    with cartridges") names nothing to change unless nothing else does."""
+    out: list[tuple[tuple[str, ...], bool]] = []
+    for k, part in enumerate(re.split(r",|;|\s[\u2014\u2013-]\s", text)):
+        told = k > 0 and bool(en.COMMENTARY.search(part)) and not en.WRITE_VERB.search(part)
+        out += [(w, told) for p in _PHRASES.split(part) if (w := content(p))]
+    return out
 
 
 def when(clause: str) -> str | None:
@@ -145,6 +155,8 @@ def when(clause: str) -> str | None:
     found = [(name, m) for name, pattern in en.WHEN if (m := pattern.search(clause))]
     if (day := en.WEEKDAY.search(clause)) is not None:
         found.append((day.group(1), day))
+    if (date := en.DAY_OF_MONTH.search(clause)) is not None:
+        found.append((f"day:{int(date.group(1))}", date))
     for name, m in found:
         around = clause[max(0, m.start() - 30):m.end() + 12]
         if en.PLACED_CUE.search(around) and not re.search(r"\b(?:arriv\w*|deliver\w*|came|"
