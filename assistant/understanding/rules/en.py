@@ -33,7 +33,8 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (NOT_NEEDED, re.compile(
         r"\b(no longer (need|needed|want|wanted|required|necessary|use|useful)|not (needed|"
         r"required|necessary)|(do not|don'?t|dont|won'?t|will not|no longer|doesn'?t|"
-        r"does not) (really |even )?(need|want)(?! to\b)|needn'?t|no need for|have no use|no use for|unnecessary|"
+        r"does not) (really |even )?(need|want)(?! to\b)|needn'?t|no need for|have no use|"
+        r"no use for|unnecessary|"
         r"already (have|got|own|bought|found|received)( one| it| them| this)?|(got|bought|found|"
         r"received) (one|it|them) (already|elsewhere|somewhere else|locally|in (a|the) store)|"
         r"need (it|them|this|that) any ?more|want (it|them|this|that) any ?more|"
@@ -560,12 +561,14 @@ refusing refusal reject door doorstep courier driver warehouse tracking money ca
 website app chat confirmation confirm confirmed proceed go flag flagged set arrange
 sort handle organise organize
 """
-STOP_WORDS = frozenset(_STOP_TEXT.split()) | frozenset(
-    "yesterdays mornings todays tonights nights evenings afternoons weeks bday birthday "
-    "ugh argh hmm meh lol omg oops whoops yikes sigh asking went problems problem issue issues "
-    "safe sure havent hasnt isnt arent wasnt werent didnt doesnt dont wont cant shouldnt "
-    "wouldnt couldnt fair great cool awesome brilliant lovely perfect callers caller's few quick "
-    "put payment".split())
+_MORE_STOP_TEXT = """
+yesterdays mornings todays tonights nights evenings afternoons weeks bday birthday
+ugh argh hmm meh lol omg oops whoops yikes sigh asking went problems problem issue issues
+safe sure havent hasnt isnt arent wasnt werent didnt doesnt dont wont cant shouldnt
+wouldnt couldnt fair great cool awesome brilliant lovely perfect callers caller's few quick
+put payment
+"""
+STOP_WORDS = frozenset(_STOP_TEXT.split()) | frozenset(_MORE_STOP_TEXT.split())
 
 # Words that, alone, point at no particular item (they may still help tell two items apart).
 GENERIC = frozenset({"set", "pack", "kit", "pair", "piece", "pieces", "x", "size", "color",
@@ -699,8 +702,8 @@ KEEP_MEANT = re.compile(
     r"(?:get|order|buy|keep|have)\s+(?P<phrase>[^,;.!?]+?)(?=\s*(?:,|;|\.|!|\?|$|\s+and\b|\s+but\b|"
     r"\s+so\b))")
 # Words after which a kept phrase ends ("keep the lamp and cancel the rest").
-PHRASE_END = re.compile(r"\s+[\u2014\u2013-]+\s+|\s+(?:and|but|so|then|while|though|because|since|as|just|"
-                        r"only)\b|\s+(?:cancel|"
+PHRASE_END = re.compile(r"\s+[\u2014\u2013-]+\s+|\s+(?:and|but|so|then|while|though|because|"
+                        r"since|as|just|only)\b|\s+(?:cancel|"
                         r"refuse|ask|send)\b")
 # After "keep"/"leave"/"not", these are not items: "keep it", "not needed", "leave it there".
 NOT_A_KEPT_PHRASE = re.compile(
