@@ -57,6 +57,11 @@ def act(turn: DialogueTurn, intent: Intent, sel: Selection, reason: tuple[str, s
         # "Please send the seller a request then": about what is being discussed.
         sel = replace(sel, order_ids=(str(base.order_id),),
                       refs=tuple(ItemRef(ids=(i,)) for i in base.item_ids))
+    if sel.group == "them" and s.mentioned and not s.focus_items and (
+            sel.additive or not any(not r.weak for r in sel.refs)):
+        # "did the drone go through?" ... "cancel it now then": the drone.
+        sel = replace(sel, refs=sel.refs + tuple(ItemRef(words=tuple(w)) for w in s.mentioned))
+    s.mentioned = []
     amending = base is not None and (sel.additive or intent is Intent.KEEP or (
         sel.exclude and not (sel.refs or sel.whole or sel.group)))
     found, target, typed_items = _target(turn, sel, base if amending or not sel.refs else None)
@@ -77,6 +82,8 @@ def act(turn: DialogueTurn, intent: Intent, sel: Selection, reason: tuple[str, s
         res = resolve(sel, target, known, focus=s.focus_items, named=s.named, prefer=prefer)
     if res.named:
         s.named = list(res.ids)
+    s.kept = [k for k in s.kept if k not in res.ids] + [
+        x for x in res.excluded if x not in s.kept]
     ids = _combined(res, base, sel, bool(amending))
     goal = Goal(action=action, explicit=explicit, reason=base.reason if base else None,
                 reason_text=base.reason_text if base else None)
@@ -96,13 +103,26 @@ def act(turn: DialogueTurn, intent: Intent, sel: Selection, reason: tuple[str, s
     if turn.proposal is not None:  # this message already made one: the rest waits
         s.queue += goals
     else:
-        s.queue = goals[1:]
-    if s.queue:
+        # An order whose items can't be changed is explained and the next one taken up;
+        # what is left waits until the user has answered the proposal (one on screen).
+        s.queue = [g for g in s.queue if g.order_id not in {x.order_id for x in goals}]
+        take(turn, goals)
+    if s.queue and turn.proposal is not None:
         later = ", ".join(dict.fromkeys(str(g.order_id) for g in s.queue))
         turn.say(f"One order at a time: I'll prepare order {later} once you've answered "
                  "this one.")
-    if turn.proposal is None and goals:
-        advance(turn, goals[0])
+
+
+def take(turn: DialogueTurn, goals: list[Goal]) -> None:
+    """Advance goals in turn until one makes a proposal; the rest are queued."""
+    s = turn.state
+    waiting = list(goals)
+    while waiting and turn.proposal is None and not turn.failed:
+        s.awaiting = None
+        advance(turn, waiting.pop(0))
+        if s.awaiting is not None:
+            break  # asked for the reason or the caller's details: the rest waits
+    s.queue = waiting + [g for g in s.queue if g not in waiting]
 
 
 def resume(turn: DialogueTurn, goal: Goal) -> None:

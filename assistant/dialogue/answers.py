@@ -24,6 +24,23 @@ def check(turn: DialogueTurn, sel: Selection, text: str) -> None:
     expected = _expected(turn, sel)
     turn.say(summary(entries, expected, staff=turn.staff))
     s.goal, s.awaiting = None, None
+    if sel.refs and not turn.staff:
+        _remember(turn, sel)
+
+
+def _remember(turn: DialogueTurn, sel: Selection) -> None:
+    """The items a check named are what "it" means next ("did the drone go through?" - "no?
+    cancel it now then"): resolved now if their order is known, else kept as the user's
+    words for the next request (no extra lookup for a check)."""
+    s = turn.state
+    res = resolve(sel, None, list(s.orders.values()))
+    orders = {o.id for i in res.ids if (o := s.order_of_item(i)) is not None}
+    if len(orders) == 1:
+        s.named, s.mentioned = list(res.ids), []
+        s.focus(orders.pop(), list(res.ids))
+    else:
+        s.mentioned = [list(r.words) for r in sel.refs if r.words and not r.weak]
+        s.focus_items = []
 
 
 def _order_asked(turn: DialogueTurn, sel: Selection, text: str) -> str | None:
@@ -121,6 +138,8 @@ def status(turn: DialogueTurn, sel: Selection) -> bool:
         items = [i for x in res.ids if (i := order.item(x))] if res and res.ids else order.items
         turn.say(wording.order_items(order, items, turn.staff))
         s.focus(order.id, [i.id for i in items] if res and res.ids else [])
+        if res and res.ids:
+            s.named = list(res.ids)
         turn.say(*_next_steps(turn, items))
     return True
 
@@ -154,12 +173,14 @@ def _orders_asked(turn: DialogueTurn, sel: Selection) -> list[OrderFact] | None:
 
 
 def _next_steps(turn: DialogueTurn, items: list[ItemFact]) -> list[str]:
+    cancellable = [i for i in items if i.can == "cancel"]
+    if len(cancellable) > 1:
+        turn.state.named = [i.id for i in cancellable]  # "both of those" are these
     if turn.staff:
         if turn.state.verified:
             return ["Tell me what the caller wants to cancel, and why."]
         return ["To act for a caller, verify them first: the order id plus the account e-mail "
                 "or the shipping postcode (P2)."]
-    cancellable = [i for i in items if i.can == "cancel"]
     turn.state.offered = [i.id for i in cancellable]
     if cancellable:
         return [f"{wording.titles(cancellable)} can still be cancelled: say which, and why "

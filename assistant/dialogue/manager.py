@@ -88,8 +88,11 @@ class DialogueManager:
         s = turn.state
         s.turn += 1
         s.goal, s.awaiting = None, None
-        if s.queue:
-            acting.advance(turn, s.queue.pop(0))
+        # Items the user said to keep after a change was queued stay out of it.
+        waiting = [replace(g, item_ids=[i for i in g.item_ids if i not in s.kept])
+                   for g in s.queue]
+        s.queue = []
+        acting.take(turn, [g for g in waiting if g.item_ids])
 
     def _dispatch(self, turn: DialogueTurn, u: Understanding, intent: Intent, sel: Selection,
                   reason: Reason | None, offered: list[str]) -> None:
@@ -169,14 +172,17 @@ def refine(u: Understanding, s: DialogueState, turn: DialogueTurn, reason: Reaso
         if intent is Intent.AFFIRM and not sel.empty and (
                 sel.refs or sel.whole or sel.exclude or sel.group in ("both", "rest")):
             intent = Intent.SELECT  # "yes but only the rug", "ok, the blue one"
-        if intent is Intent.DENY and (sel.refs or sel.exclude) and active:
+        if intent is Intent.DENY and sel.refs and sel.exclude and active:
+            intent, sel = Intent.SELECT, replace(sel, only=True)  # "no, not the lamp, the shade"
+        elif intent is Intent.DENY and (sel.refs or sel.exclude) and active:
             intent, sel = Intent.KEEP, replace(sel, exclude=sel.exclude + sel.refs, refs=())
         if intent is Intent.SELECT and turn.pending is not None and u.question and not (
                 _names_known(s, sel)):
             intent = Intent.REFUND  # a question about the proposal: what it would do
         if intent is Intent.SELECT:
             intent = _selected(s, turn, sel, reason, active)
-        if intent is Intent.STATUS and reason and (sel.refs or sel.order_ids):
+        if intent is Intent.STATUS and reason and (sel.refs or sel.order_ids) and not any(
+                c.intent in WRITE_INTENTS for c in u.commands):
             intent = Intent.CANCEL  # "...don't want it anymore, what can I do?"
         if intent is Intent.RETURN and (sel.refs or sel.order_ids or sel.group):
             intent = Intent.CANCEL  # "can I send the hat back?": what can be done, per item

@@ -174,8 +174,10 @@ def resolve(sel: Selection, target: OrderFact | None, known: Sequence[OrderFact]
     elif sel.group == "rest" and sel.exclude:
         whole = _order_of_kept(sel, known)  # "the charger I'm keeping, cancel the rest"
         chosen += whole.ids if whole is not None else []
-    elif sel.group == "them" and not chosen:
-        chosen += list(focus)  # "set that up for me": the items being talked about
+    elif sel.group == "them" and (not chosen or sel.additive):
+        # "set that up for me": the items being talked about; "cancel it, the battery too":
+        # those and more.
+        chosen = list(focus) + chosen if chosen else list(focus)
         out.unmatched = [] if focus else out.unmatched
     if sel.exclude and not chosen and base is not None and not sel.refs:
         chosen = list(base.ids)  # "everything except the lamp" said without "everything"

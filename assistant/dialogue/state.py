@@ -53,6 +53,8 @@ class DialogueState:
     last_reason_text: str | None = None
     last_items: list[str] = field(default_factory=list)  # what that reason was given for
     offered: list[str] = field(default_factory=list)  # "... can still be cancelled" just now
+    mentioned: list[list[str]] = field(default_factory=list)  # words a check named, for "it"
+    kept: list[str] = field(default_factory=list)  # items the user said to keep
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -77,6 +79,8 @@ class DialogueState:
             last_reason=data.get("last_reason"), last_reason_text=data.get("last_reason_text"),
             last_items=list(data.get("last_items", [])),
             offered=list(data.get("offered", [])),
+            mentioned=[list(w) for w in data.get("mentioned", [])],
+            kept=list(data.get("kept", [])),
         )
 
     # --- facts ------------------------------------------------------------------------------

@@ -145,12 +145,21 @@ def _commands(body: str, ids: tuple[en.IdToken, ...], *, has_reason: bool) -> tu
         if previous is not None and intent is previous.intent and not sel.order_ids:
             commands[-1] = Command(intent, _merged(previous.selection, more=sel))
             continue  # "talk to a human, please put me through": one request
+        names_own = any(not r.weak for r in sel.refs) or sel.whole or sel.order_ids
         if intent in WRITE_INTENTS and previous is not None and previous.intent in (
                 Intent.STATUS, Intent.SELECT) and (previous.selection.refs or (
-                previous.selection.order_ids)) and not (sel.refs or sel.whole) and (
-                sel.group == "them"):
-            # "what about the mat for it? cancel that too": "that" is the mat.
-            commands[-1] = Command(intent, _merged(sel, more=previous.selection))
+                previous.selection.order_ids)) and not names_own and (
+                sel.group == "them" or not sel.refs or previous.intent is Intent.STATUS):
+            # "what about the mat for it? cancel that too": "that" is the mat; "the sheets -
+            # tracking says shipped but i want to cancel": the sheets.
+            commands[-1] = Command(intent, _merged(previous.selection, more=sel))
+            continue
+        if intent in WRITE_INTENTS and previous is not None and (
+                previous.intent in WRITE_INTENTS) and not names_own and sel.group == "them":
+            # "i want to cancel the sheets... can i refuse it at the door?": one request about
+            # the same items, in the way named last (the core says which way is possible).
+            chosen = intent if intent is not Intent.CANCEL else previous.intent
+            commands[-1] = Command(chosen, _merged(previous.selection, more=sel))
             continue
         if carried is not None and intent is not Intent.SELECT:
             # "About #5001: she'd like to cancel the dry bags": the order said before; and
