@@ -22,6 +22,7 @@ from assistant.understanding.rules import en
 from assistant.understanding.words import compounds, content, related, similar, stem, words
 
 _STRONG = 0.8  # a word this close or closer names the item on its own
+_NEAR = 0.06  # covers this close are a tie
 _WEIGHTS = (("same", 1.0), ("typo", 0.9), ("compound", 0.9), ("family", 0.6), ("seller", 0.5))
 
 
@@ -31,10 +32,18 @@ class Score:
     head: bool  # the title's head noun is named
     share: float  # how much of the title the phrase covers
     strong: bool  # at least one word matched closely (not only by family or seller)
+    own_head: bool = False  # the phrase's own head (its last word) names the title's head:
+    # "the desk chair" is a chair, not a desk
 
     @property
-    def key(self) -> tuple[float, bool, float]:
-        return (round(self.cover, 3), self.head, round(self.share, 3))
+    def key(self) -> tuple[float, bool, bool, float]:
+        return (round(self.cover, 3), self.own_head, self.head, round(self.share, 3))
+
+    @property
+    def kind(self) -> tuple[float, bool, bool]:
+        """What the phrase says of the item, without how much of the title it covers:
+        items alike in this are the same kind of thing ("the mugs": both mugs)."""
+        return (round(self.cover, 3), self.own_head, self.head)
 
 
 @dataclass
@@ -51,6 +60,7 @@ def score(phrase: Sequence[str], item: ItemFact) -> Score | None:
     if not phrase or not title:
         return None
     joined = compounds(title)
+    head = _head(item.title)
     seller = tuple(words(item.seller)) if item.third_party else ()
     used: set[int] = set()
     total, strong = 0.0, False
@@ -59,11 +69,12 @@ def score(phrase: Sequence[str], item: ItemFact) -> Score | None:
         for i, t in enumerate(title):
             if i in used:
                 continue
-            weight = _closeness(word, t)
+            weight = _closeness(word, t, head=t == head)
             if weight > best:
                 best, at = weight, i
-        if best < _STRONG and any(similar(word, c) for c in joined):
-            best, at = 0.9, -1
+        if best < _STRONG and (any(similar(word, c) for c in joined) or any(
+                _suffix(word, t) for t in title)):
+            best, at = 0.9, -1  # "lamp shade" for "lampshade", "shade" for "lampshade"
         if best == 0.0 and any(word == s or (len(word) >= 4 and similar(word, s)) for s in seller):
             best = 0.8  # the seller's name: "the Outdoor Co one"
         if at >= 0 and best >= 0.6:
@@ -73,18 +84,26 @@ def score(phrase: Sequence[str], item: ItemFact) -> Score | None:
     hits = [w for w in phrase if _hits(w, title)]
     if total == 0.0 or (hits and all(stem(w) in en.GENERIC for w in hits)):
         return None
-    head = _head(item.title)
     head_named = any(_closeness(w, head) > 0 for w in phrase) if head else False
-    return Score(total / len(phrase), head_named, len(used) / len(title), strong)
+    own_head = bool(head) and (_closeness(phrase[-1], head) > 0 or _suffix(phrase[-1], head))
+    return Score(total / len(phrase), head_named or own_head, len(used) / len(title), strong,
+                 own_head)
 
 
-def _closeness(word: str, title_word: str) -> float:
+def _suffix(word: str, title_word: str) -> bool:
+    """The head of a compound: "shade" in "lampshade", "mat" in "doormat"."""
+    return len(word) >= 3 and len(title_word) >= len(word) + 3 and title_word.endswith(word)
+
+
+def _closeness(word: str, title_word: str, *, head: bool = False) -> float:
     if stem(word) == stem(title_word):
         return 1.0
     if similar(word, title_word):
         return 0.9
     if related(word, title_word):
-        return 0.6
+        # Another name for what the item is ("pan" for a skillet) names it as well as its
+        # own word; a related colour or material ("navy" for blue) less.
+        return 0.95 if head else 0.6
     return 0.0
 
 
@@ -117,10 +136,14 @@ def best_items(phrase: Sequence[str], items: Iterable[ItemFact], *, every: bool 
         most = max(s.cover for s, _ in scored)
         return [i.id for s, i in scored if s.cover >= most * 0.8 and s.strong], False
     scored.sort(key=lambda p: p[0].key, reverse=True)
-    top = scored[0][0].key
-    tied = [i.id for s, i in scored if s.key == top]
-    if len(tied) > 1 and _plural(phrase) and all(s.strong for s, _ in scored[:len(tied)]):
-        return tied, False  # "the mugs": all of them
+    best = scored[0][0]
+    alike = [i.id for s, i in scored if s.kind == best.kind and s.strong]
+    if len(alike) > 1 and _plural(phrase):
+        return alike, False  # "the mugs": all of them
+    # Two items the words fit almost equally ("the pan": a crepe pan and a skillet) are
+    # asked about, never guessed.
+    tied = [i.id for s, i in scored if s.key == best.key or (
+        best.cover - s.cover <= _NEAR and s.own_head == best.own_head and s.head and best.head)]
     return tied, len(tied) > 1
 
 

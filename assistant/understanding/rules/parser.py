@@ -131,8 +131,14 @@ def _commands(body: str, ids: tuple[en.IdToken, ...], *, has_reason: bool) -> tu
             continue
         if intent is None and previous is not None and previous.intent not in _NOT_MORE and (
                 not sel.order_ids or not previous.selection.order_ids):
-            if en.COMMENTARY.search(clause):  # "...since the lamp comes with one"
-                sel = replace(sel, refs=tuple(replace(r, weak=True) for r in sel.refs))
+            if (told := en.COMMENTARY.search(clause)) is not None:
+                # "...since the lamp comes with one": what is said after "since" is a mention;
+                # "the tips too since they're for those": the tips are asked for.
+                before = clause[:told.start()]
+                sel = replace(sel, refs=tuple(
+                    r if r.words and all(w in before for w in r.words) and (
+                        en.ADDITIVE.search(clause)) else replace(r, weak=True)
+                    for r in sel.refs))
             commands[-1] = Command(previous.intent, _merged(previous.selection, more=sel))
             if carried is not None and previous.intent is Intent.SELECT:
                 carried = commands[-1].selection  # "in my order there's X and Y. cancel both?"

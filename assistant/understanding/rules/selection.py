@@ -10,7 +10,7 @@ from assistant.understanding.rules import en
 from assistant.understanding.rules.acts import blank
 from assistant.understanding.words import content
 
-_PHRASES = re.compile(r",|;|/|&|\band\b|\bplus\b|\bor\b|\bas well as\b|\balong with\b|"
+_PHRASES = re.compile(r",|;|/|&|\+|\band\b|\bplus\b|\bor\b|\bas well as\b|\balong with\b|"
                       r"\bnot\b|\bbut\b|\bwith\b")
 _DETERMINER = re.compile(r"^(?:the|my|that|this|those|these|our|your|her|his|their|a|an)\s+")
 
@@ -143,7 +143,8 @@ def _phrases(text: str) -> list[tuple[tuple[str, ...], bool]]:
     with cartridges") names nothing to change unless nothing else does."""
     out: list[tuple[tuple[str, ...], bool]] = []
     for k, part in enumerate(re.split(r",|;|\s[\u2014\u2013-]\s", text)):
-        told = k > 0 and bool(en.COMMENTARY.search(part)) and not en.WRITE_VERB.search(part)
+        told = k > 0 and bool(en.COMMENTARY.search(part)) and not (
+            en.WRITE_VERB.search(part) or en.ADDITIVE.search(part))
         out += [(w, told) for p in _PHRASES.split(part) if (w := content(p))]
     return out
 
