@@ -101,7 +101,9 @@ def act(turn: DialogueTurn, intent: Intent, sel: Selection, reason: tuple[str, s
         return
     goals = [replace(goal, order_id=o, item_ids=i) for o, i in _by_order(turn, ids)]
     if turn.proposal is not None:  # this message already made one: the rest waits
-        s.queue += goals
+        shown = {str(i.get("id")) for i in turn.proposal.get("items", [])}
+        goals = [replace(g, item_ids=[i for i in g.item_ids if i not in shown]) for g in goals]
+        s.queue += [g for g in goals if g.item_ids and g not in s.queue]
     else:
         # An order whose items can't be changed is explained and the next one taken up;
         # what is left waits until the user has answered the proposal (one on screen).

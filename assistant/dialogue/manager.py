@@ -129,7 +129,8 @@ class DialogueManager:
             else:
                 turn.say("Okay, nothing has been changed.")
             s.goal, s.awaiting, s.queue = None, None, []
-        elif intent is Intent.AFFIRM and offered and turn.pending is None and s.goal is None:
+        elif intent is Intent.AFFIRM and offered and turn.pending is None and s.goal is None \
+                and not u.has(*WRITE_INTENTS):
             # "Yes please" to "the case can still be cancelled": those items.
             ids = tuple(ItemRef(ids=(i,)) for i in offered)
             acting.act(turn, Intent.CANCEL, Selection(refs=ids), reason)

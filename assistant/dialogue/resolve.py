@@ -55,7 +55,10 @@ class Resolution:
     named: bool = False  # items were named (words, ids, an ordinal), not only "all"/"it"
 
 
-def score(phrase: Sequence[str], item: ItemFact) -> Score | None:
+def score(phrase: Sequence[str], item: ItemFact, last: str | None = None) -> Score | None:
+    """How well a phrase names an item. `last` is the phrase's head as the user said it:
+    only that word may name the head of a compound ("shade" in "lampshade"); "the brush
+    heads" are not a toothbrush."""
     title = content(item.title)
     if not phrase or not title:
         return None
@@ -73,7 +76,7 @@ def score(phrase: Sequence[str], item: ItemFact) -> Score | None:
             if weight > best:
                 best, at = weight, i
         if best < _STRONG and (any(similar(word, c) for c in joined) or any(
-                _suffix(word, t) for t in title)):
+                _suffix(word, t) for t in title if word == (last or phrase[-1]))):
             best, at = 0.9, -1  # "lamp shade" for "lampshade", "shade" for "lampshade"
         if best == 0.0 and any(word == s or (len(word) >= 4 and similar(word, s)) for s in seller):
             best = 0.8  # the seller's name: "the Outdoor Co one"
@@ -125,10 +128,13 @@ def best_items(phrase: Sequence[str], items: Iterable[ItemFact], *, every: bool 
     """The items a phrase names, and whether that is a tie the user must settle. Words that
     name no item at all ("the payment on my new screen") are left out of the comparison."""
     items = list(items)
-    phrase = [w for w in phrase if any(score((w,), i) is not None for i in items)] or phrase
+    nouns = [w for w in phrase if w.isalpha()]
+    last = nouns[-1] if nouns else ""
+    phrase = [w for w in phrase if any(score((w,), i, last=last) is not None for i in items)
+              ] or phrase
     # A close word is enough: other words of the phrase ("sorry, I hit the wrong button, I
     # want the mat cancelled") lower every item's cover alike.
-    scored = [(s, i) for i in items if (s := score(phrase, i)) is not None
+    scored = [(s, i) for i in items if (s := score(phrase, i, last=last)) is not None
               and (s.strong or s.cover >= 0.6)]
     if not scored:
         return [], False

@@ -70,9 +70,11 @@ def understand(text: str) -> Understanding:
     postcode = code.upper() if code and any(c.isdigit() for c in code) else None
     ids = en.find_ids(en.POSTCODE.sub(" ", en.EMAIL.sub(" ", own)))
     reason, reason_text, span = en.find_reason(norm)
+    spans = en.reason_spans(norm) if span else []
     if reason is None and (free := en.because_text(own)):
         reason, reason_text = en.OTHER, free  # "because I'm moving abroad": P6 "other"
-    spans = en.reason_spans(norm) if span else []
+    if (because := en.BECAUSE.search(norm)) is not None:
+        spans.append(because.span())  # why, not what
     if reason is None and (so := en.SO_CANCEL.search(norm)):
         reason, reason_text = en.OTHER, so.group("why").strip()[:200]
         spans.append(so.span("why"))

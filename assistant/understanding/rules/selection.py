@@ -145,8 +145,18 @@ def _phrases(text: str) -> list[tuple[tuple[str, ...], bool]]:
     for k, part in enumerate(re.split(r",|;|\s[\u2014\u2013-]\s", text)):
         told = k > 0 and bool(en.COMMENTARY.search(part)) and not (
             en.WRITE_VERB.search(part) or en.ADDITIVE.search(part))
-        out += [(w, told) for p in _PHRASES.split(part) if (w := content(p))]
+        # "the heater is on the truck": a noun phrase ends at its verb; what the verb says
+        # of it is a mention.
+        for j, piece in enumerate(_VERB.split(part)):
+            # "the stove from Outdoor Co": where it came from tells which, it isn't another item
+            for m, bit in enumerate(re.split(r"\bfrom\b", piece)):
+                out += [(w, told or j > 0 or m > 0) for p in _PHRASES.split(bit)
+                        if (w := content(p))]
     return out
+
+
+_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|comes?|came|says|said|looks|seems|that|which|"
+                   r"arrived|arrives|shipped|got|gets)\b")
 
 
 def when(clause: str) -> str | None:
