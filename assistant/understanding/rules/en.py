@@ -295,7 +295,8 @@ CANCELLABLE_Q = any_of(
     r"\b(is|are)\s+(it|this|that|they|these|those)?\s*(still\s+)?(possible|too late)\s+to\s+"
     r"cancel",
     r"\bable to (be )?cancel", r"\bwhat can (i|we|they) do\b",
-    r"\bwhat are (my|the|their|his|her|our|your) options\b", r"\bwhat (are|is) (possible|allowed)\b",
+    r"\bwhat are (my|the|their|his|her|our|your) options\b",
+    r"\bwhat (are|is) (possible|allowed)\b",
 )
 LOOKUP = any_of(
     r"\bif\b[^.?!]{0,40}\b(shipped|dispatched|arrived|delivered|been sent|left|on (its|the) way)\b",

@@ -155,8 +155,8 @@ def _phrases(text: str) -> list[tuple[tuple[str, ...], bool]]:
     return out
 
 
-_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|comes?|came|says|said|looks|seems|that|which|"
-                   r"arrived|arrives|shipped|got|gets)\b")
+_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|comes?|came|says|said|looks|seems|that|"
+                   r"which|arrived|arrives|shipped|got|gets)\b")
 
 
 def when(clause: str) -> str | None:
