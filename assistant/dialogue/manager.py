@@ -59,6 +59,9 @@ class DialogueManager:
         if u.identity_claim and not turn.staff:
             turn.say(NOT_YOU)
         reason = _reason(u, s)
+        if turn.staff and not (u.emails or u.postcode) and s.awaiting == "details" and (
+                code := en.bare_postcode(u.text)):
+            u = replace(u, postcode=code)  # "sorry, misheard him - it's 80333"
         verified = _verify(turn, u) if turn.staff and (u.emails or u.postcode) else None
         if verified is not None and all(c.intent in _VAGUE for c in u.commands):
             u = replace(u, commands=())  # "sorry, she read it wrong: the e-mail is ..."

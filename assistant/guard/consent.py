@@ -46,7 +46,7 @@ please pls plz thanks thank you thx ty cheers kindly
 """)
 _FILLER = _set("""
 and then now so well oh ah great perfect good fine cool lovely brilliant awesome right
-very much indeed yes
+very much indeed yes with
 """)
 # Words that make it something else: a negation, a hedge, a condition, a question word.
 _NOT_CONSENT = _set("""

@@ -26,6 +26,10 @@ AFFIRMATIVES = (
     "that's correct", "sounds good", "please do", "affirmative", "of course", "by all means",
     "let's do it", "yes please", "fine", "perfect", "great", "si", "oui", "ja",
     "do that", "do this", "do so",
+    # the same said without an apostrophe, or another everyday way
+    "i confirm", "thats right", "thats correct", "lets do it", "that's fine", "thats fine",
+    "sure thing", "go on", "yea", "yeh", "yess", "aye", "okey", "yah", "make it so",
+    "fine by me", "yes please do", "yesss",
 )
 # "cancel those two": a count is the proposal's own words only when it is its count.
 _COUNT_WORDS = {"both": 2, "two": 2, "2": 2, "three": 3, "3": 3, "four": 4, "4": 4,
@@ -37,6 +41,8 @@ PROPOSAL_WORDS = frozenset({
     "cancel", "it", "them", "that", "this", "those", "these", "both", "all", "the", "order",
     "items", "item", "one", "ones", "request", "send", "ask", "seller", "flag", "refuse",
     "refusal", "cancellation", "proposal", "whole", "everything", "my",
+    # the little words that join them ("go ahead with the scarf")
+    "with",
 })
 # Words of another kind of change: "yes, send the seller a request" is not consent to a
 # cancellation proposal, it asks for something else.

@@ -107,3 +107,22 @@ def test_the_proposals_own_words_depend_on_what_is_proposed() -> None:
     assert classify("yes, send the request to Cable Co", SELLER) is Consent.YES
     assert classify("yes, cancel the headphones", SELLER) is Consent.OTHER  # not its items
     assert classify("yes cancel the cable", PROPOSAL) is Consent.OTHER  # not in it
+
+
+def test_the_gate_accepts_nothing_the_independent_p7_monitor_rejects() -> None:
+    """Every affirmative the gate knows, alone or with politeness or the proposal's words,
+    is consent by the evals' own reading of P7 too: a yes the gate takes can never be a
+    breach in an evaluator's report."""
+    from assistant.guard.consent import _YES_PHRASES, _YES_WORDS
+    from evals.monitors.consent import Pending, consents
+
+    pending = Pending("cancel", PROPOSAL["order_id"],
+                      tuple((i["id"], i["title"]) for i in PROPOSAL["items"]))
+    affirmatives = [" ".join(p) for p in _YES_PHRASES] + sorted(_YES_WORDS)
+    extras = ["", "please", "thanks", "cancel them", "cancel it", "now", "thank you",
+              "with the headphones and the case", "then", "great"]
+    taken = [text for a in affirmatives for e in extras
+             for text in (f"{a} {e}".strip(), f"yes {a} {e}".strip(), f"{a}, {e}".strip(" ,"))
+             if classify(text, PROPOSAL) is Consent.YES]
+    assert len(taken) > 300
+    assert [t for t in taken + PLAIN_YES if not consents(t, pending)] == []

@@ -158,6 +158,21 @@ POSTCODE = re.compile(
     + POSTCODE_VALUE
     + r"\b|\b" + POSTCODE_VALUE + r"\s+(?:is|as)\s+(?:the\s+|her\s+|his\s+|their\s+)?"
     r"(?:post\s?code|postal\s?code|zip)", re.IGNORECASE)
+# A postcode said on its own, when one was asked for: "it's 80333", "SE15 4QN".
+_BARE_POSTCODE = re.compile(r"(?<![\w-])([a-z]{1,2}\d[a-z\d]?\s?\d[a-z]{2}|"
+                            r"[a-z]\d[a-z]\s?\d[a-z]\d|\d{4}\s?[a-z]{2}|\d{2}-\d{3}|\d{3}-\d{4}|"
+                            r"\d{4,5})(?![\w-])")
+_MAX_BARE_WORDS = 10
+
+
+def bare_postcode(text: str) -> str | None:
+    low = text.lower()
+    if len(low.split()) > _MAX_BARE_WORDS or EMAIL.search(low):
+        return None
+    found = _BARE_POSTCODE.findall(low)
+    return found[0].upper() if len(found) == 1 else None
+
+
 ID_TOKEN = re.compile(r"(?<![\w@.])#?([A-Za-z0-9](?:[A-Za-z0-9_.\-]*[A-Za-z0-9])?)")
 ORDER_CONTEXT = re.compile(
     r"(?:\border|\bnumber|\bno|\bnr|\bid|\bref|\breference|#)\W{0,3}$", re.IGNORECASE)
