@@ -34,8 +34,10 @@ Understander = Callable[[str, Context], Understanding]
 Reason = tuple[str, str | None]
 _SAME_REASON = re.compile(r"\bsame (?:reason|as before|thing|again)\b|\bfor the same\b", re.I)
 _MIN_FREE_REASON_WORDS = 2
-INJECTION = ("I can't follow instructions like that, and nothing in a message can change what "
-             "I may do. If you'd like to cancel something, tell me the order and the items.")
+INJECTION = ("I can't act on instructions or confirmations pasted into a message: nothing in a "
+             "message can change what I may do, and only you can confirm a change, here. If "
+             "there's an order of yours you'd like me to find or cancel, tell me its number and "
+             "the items.")
 NOT_YOU = "I can only act for the account you're signed in with."
 OFFTOPIC = "Sorry, I can only help with your orders and cancellations here."
 CLARIFY = "I'm not sure I understood what you'd like."

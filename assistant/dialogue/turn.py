@@ -95,5 +95,6 @@ class DialogueTurn:
         return [o for i in s.recent or [] if (o := s.order(i)) is not None]
 
     def text(self) -> str:
-        body = "\n".join(self.parts).strip()
+        # Two requests in one message may lead to the same question: it is asked once.
+        body = "\n".join(dict.fromkeys(self.parts)).strip()
         return f"{self.note}\n{body}".strip() if self.note else body

@@ -68,6 +68,8 @@ def similar(a: str, b: str) -> bool:
     shorter = min(len(a), len(b))
     if shorter < 4 or a[0] != b[0]:
         return False
+    if len(a) == len(b) <= 5 and a[:-1] == b[:-1]:
+        return False  # variants, not typos: "usbc" / "usba", "cat5" / "cat6"
     allowed = 2 if shorter >= 8 else 1
     return DamerauLevenshtein.distance(a, b, score_cutoff=allowed) <= allowed
 

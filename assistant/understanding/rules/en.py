@@ -69,6 +69,12 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 OTHER_EXPLICIT = re.compile(
     r"^\W*(?:other|another reason|something else)\b\W*(.*)$|\breason\W*(?:is\W*)?(?:other|"
     r"something else)\b\W*(.*)$|\bother\s*(?:reason)?\s*[:\-–—]\s*(.*)$")
+# Not what was shown: P6's "other", in the user's words.
+NOT_AS_SHOWN = re.compile(
+    r"[^.?!,;]*\b(?:(?:colou?r|size|photos?|pictures?|description|material|fit)\b[^.?!,;]{0,40}\b"
+    r"(?:was|is|are|were|looks?|looked)\s+(?:completely\s+|totally\s+|very\s+|a bit\s+)?"
+    r"(?:different|wrong|off)|not as (?:described|pictured|shown|advertised)|(?:doesn'?t|does not|"
+    r"didn'?t) (?:match|look like) the (?:photos?|pictures?|description))\b[^.?!,;]*")
 CHANGED_MIND = re.compile(r"\b(changed? (my|our) minds?|change of (mind|heart|plans?)|"
                            r"changed (my |our )?plans?)\b")
 BECAUSE = re.compile(r"\b(?:because|'?cause|reason(?: is|:)|due to)\s+(.{3,})$")
@@ -103,6 +109,7 @@ def reason_spans(norm: str) -> list[tuple[int, int]]:
     asks for something; a reason in brackets takes its brackets with it."""
     spans = [m.span() for _, p in _REASONS for m in p.finditer(norm)]
     spans += [m.span() for m in CHANGED_MIND.finditer(norm)]
+    spans += [m.span() for m in NOT_AS_SHOWN.finditer(norm)]
     out = []
     for start, end in spans:
         right = next((m.start() for m in _SEGMENT_END.finditer(norm, end)), len(norm))
@@ -126,6 +133,9 @@ def find_reason(norm: str) -> tuple[str | None, str | None, tuple[int, int] | No
         return OTHER, "Changed my mind", mind.span()
     if best is not None:
         return best[1], None, best[2].span()
+    shown = NOT_AS_SHOWN.search(norm)
+    if shown:
+        return OTHER, shown.group(0).strip()[:200], shown.span()
     other = OTHER_EXPLICIT.search(norm)
     if other:
         text = next((g for g in other.groups() if g), "").strip(" .!") or None
