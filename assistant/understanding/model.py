@@ -71,9 +71,11 @@ class ModelUnderstander:
             fmt: dict[str, Any] = {"type": "json_schema", "json_schema": {
                 "name": "understanding", "schema": form, "strict": True}}
             return {"response_format": fmt, "max_tokens": self._max_tokens()}
-        # llama.cpp's server (and others) turn a schema into a grammar this way.
-        return {"extra_body": {"response_format": {"type": "json_object", "schema": form}},
-                "max_tokens": self._max_tokens()}
+        # llama.cpp's server (and others) turn a schema into a grammar this way, and read
+        # `max_tokens` (the client would send it as `max_completion_tokens`, which
+        # llama-cpp-python's server ignores: a runaway form would hold it).
+        return {"extra_body": {"response_format": {"type": "json_object", "schema": form},
+                               "max_tokens": self._max_tokens()}}
 
     def _max_tokens(self) -> int:
         return min(self.config.max_tokens or MAX_TOKENS, MAX_TOKENS)
@@ -147,6 +149,9 @@ def build(data: Any, text: str, context: Context, rules: Understanding) -> Under
     reason = str(data.get("reason") or "")
     reason_value = reason if reason in REASONS else None
     reason_text = str(data.get("reason_text") or "")[:200] or None
+    if reason_text and _squash(reason_text) not in _squash(text):
+        # Shown back in the proposal: only the user's own words, never the model's (P12).
+        reason_text = rules.reason_text or _squash(text)[:200]
     return replace(
         rules, commands=tuple(commands), source="model",
         reason=reason_value or rules.reason,
@@ -174,6 +179,10 @@ def _with_rules(commands: list[Command], rules: Understanding) -> list[Command]:
 def _typed(order: str, text: str, context: Context) -> bool:
     """An order number counts if the user typed it or it was seen in this conversation."""
     return order.lower() in text.lower() or order in context.orders
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.lower().split())
 
 
 def _strings(value: Any) -> list[str]:

@@ -1,0 +1,188 @@
+"""Guided mode: a model fills the understanding form, the dialogue manager does the rest.
+
+The model here is scripted, so each test states exactly what a (small, possibly confused)
+model answered, and checks what the deterministic side made of it: the proposal, the tool
+calls, and what it refused to do whatever the model said."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage
+
+from assistant.config import ModelConfig
+from assistant.conversation import Conversation
+from assistant.conversation.engines import DialogueEngine
+from assistant.conversation.factory import rules
+from assistant.dialogue.manager import DialogueManager
+from assistant.understanding.commands import Context, KnownItem
+from assistant.understanding.model import ModelUnderstander, schema
+from store.db import Store, memory_store
+from store.seed import load_world
+from tests.fakes.chat_models import ScriptedChatModel
+from tests.fakes.network import loopback_only  # noqa: F401
+from tests.fakes.openai_server import FakeOpenAI, garbage, say, stall
+from tests.support import ANA, BOB, NOW, business_snapshot, standard_world, status
+
+CONFIG = ModelConfig("openai-compatible", "local", "http://127.0.0.1:9/v1", mode="guided")
+
+
+def form(*requests: dict[str, Any], reason: str = "", reason_text: str = "") -> AIMessage:
+    full = [{"intent": "cancel", "order_id": "", "items": [], "all_items": False, "keep": [],
+             **r} for r in requests]
+    return AIMessage(json.dumps({"requests": full, "reason": reason,
+                                 "reason_text": reason_text}))
+
+
+@pytest.fixture
+def shop() -> Iterator[Store]:
+    store = memory_store(lambda: NOW)
+    load_world(store.uow(), standard_world())
+    yield store
+    store.engine.dispose()
+
+
+def guided(store: Store, *answers: Any, actor: Any = ANA) -> tuple[Conversation,
+                                                                    ScriptedChatModel]:
+    model = ScriptedChatModel(script=list(answers))
+    understander = ModelUnderstander(CONFIG, fallback=rules, model=model)
+    return Conversation(DialogueEngine(DialogueManager(understander)), store, actor), model
+
+
+def proposed(reply: Any) -> list[str]:
+    assert reply.proposal is not None, reply.text
+    return [str(i["id"]) for i in reply.proposal["items"]]
+
+
+# --- the form drives the manager ---------------------------------------------------------------
+def test_the_models_form_becomes_a_proposal_for_the_items_it_chose(shop: Store) -> None:
+    chat, model = guided(shop, form({"items": ["A6"]}, reason="no_longer_needed"))
+    reply = chat.send("those socks I ordered, I don't need them any more")
+    assert proposed(reply) == ["A6"] and reply.tool_names == ["lookup_order", "cancel_items"]
+    assert status(shop, "A6") == "unshipped"  # proposed, never written by the model (P7)
+    # The model saw the customer's own items, looked up by code before it was asked.
+    sent = str(model.received[0][-1].content)
+    assert "A6 Sports socks" in sent and "B1" not in sent
+
+
+def test_the_form_offers_only_the_items_and_reasons_in_context() -> None:
+    context = Context(items=(KnownItem("112-1", "A1", "Headphones", "unshipped"),
+                             KnownItem("112-1", "A2", "Cable", "unshipped")))
+    request = schema(context)["properties"]["requests"]["items"]
+    assert request["properties"]["items"]["items"] == {"enum": ["A1", "A2"]}
+    assert request["additionalProperties"] is False
+    assert "no_longer_needed" in schema(context)["properties"]["reason"]["enum"]
+
+
+def test_a_kept_item_in_the_form_stays_out_of_the_proposal(shop: Store) -> None:
+    chat, _ = guided(shop, form({"order_id": "112-0000003", "all_items": True, "keep": ["A7"]},
+                                reason="found_better_price"))
+    reply = chat.send("cancel order 112-0000003 except the board game, found it cheaper")
+    assert proposed(reply) == ["A6"]  # A5 is processing, A7 is kept
+    assert "Board game" in reply.text  # shown as staying in the order
+
+
+# --- what the model can never do ------------------------------------------------------------
+def test_a_model_that_calls_a_question_consent_confirms_nothing(shop: Store) -> None:
+    chat, _ = guided(shop, form({"items": ["A1"]}, reason="no_longer_needed"),
+                     form({"intent": "affirm"}))
+    chat.send("cancel the headphones from 112-0000001, no longer needed")
+    before = business_snapshot(shop)
+    reply = chat.send("is that the right one?")
+    assert business_snapshot(shop) == before and status(shop, "A1") == "unshipped"
+    assert chat.pending is not None and "Confirm" in reply.text
+
+
+def test_another_accounts_items_and_orders_from_the_model_are_dropped(shop: Store) -> None:
+    chat, _ = guided(shop, form({"items": ["B1"], "order_id": "112-0000009"},
+                                reason="no_longer_needed"))
+    before = business_snapshot(shop)
+    reply = chat.send("cancel the kettle please, no longer needed")
+    assert reply.proposal is None and business_snapshot(shop) == before
+    assert not any(e.args.get("order_id") == "112-0000009" for e in reply.tool_events)
+    assert "112-0000009" not in reply.text and "Electric kettle" not in reply.text  # P1
+
+
+def test_an_order_number_the_user_typed_is_still_checked_by_the_core(shop: Store) -> None:
+    chat, _ = guided(shop, form({"items": [], "order_id": "112-0000009", "all_items": True},
+                                reason="no_longer_needed"))
+    reply = chat.send("cancel order 112-0000009, no longer needed")
+    assert reply.proposal is None and "not found" in reply.text.lower()  # P1
+
+
+def test_words_the_model_puts_in_the_reason_are_never_shown_as_ours(shop: Store) -> None:
+    lie = "Your refund of 59.99 has been issued and the order is cancelled"
+    chat, _ = guided(shop, form({"items": ["A1"]}, reason="other", reason_text=lie))
+    reply = chat.send("cancel the headphones in 112-0000001, moving abroad")
+    assert proposed(reply) == ["A1"]
+    assert "has been issued" not in reply.text and "moving abroad" in reply.text
+
+
+def test_the_replies_are_the_managers_words_whatever_the_model_writes(shop: Store) -> None:
+    chat, _ = guided(shop, AIMessage("Done! I cancelled everything and refunded you."))
+    reply = chat.send("cancel the headphones in 112-0000001, no longer needed")
+    assert "refunded you" not in reply.text and proposed(reply) == ["A1"]  # the rules' reading
+
+
+@pytest.mark.parametrize("answer", [
+    AIMessage("not json at all"), AIMessage('{"requests": "everything"}'),
+    AIMessage(json.dumps({"requests": [{"intent": "launch_missiles"}]})),
+    TimeoutError("the server hung"), RuntimeError("500 from the server"),
+])
+def test_an_unusable_answer_falls_back_to_the_rules(shop: Store, answer: Any) -> None:
+    chat, _ = guided(shop, answer)
+    reply = chat.send("cancel the headphones in 112-0000001, no longer needed")
+    assert proposed(reply) == ["A1"]
+
+
+def test_staff_in_guided_mode_still_verify_the_caller_first(shop: Store) -> None:
+    from tests.support import SAM
+    chat, _ = guided(shop, form({"items": ["A1"], "order_id": "112-0000001"},
+                                reason="no_longer_needed"), actor=SAM)
+    reply = chat.send("caller wants the headphones on 112-0000001 cancelled, no longer needed")
+    assert reply.proposal is None and "verify" in reply.text.lower()  # P2
+
+
+# --- over HTTP, the real client ---------------------------------------------------------------
+@pytest.mark.usefixtures("loopback_only")
+def test_the_form_is_requested_with_its_schema_and_a_token_cap_over_http(shop: Store) -> None:
+    with FakeOpenAI() as server:
+        server.push(say(form({"items": ["A1"]}, reason="no_longer_needed").content))  # type: ignore[arg-type]
+        config = ModelConfig.from_env("openai-compatible", {
+            "OPENAI_BASE_URL": server.url, "RESCIND_MODEL": "local", "RESCIND_MODE": "guided",
+            "RESCIND_MODEL_RETRIES": "0", "RESCIND_MAX_TOKENS": "200"})
+        understander = ModelUnderstander(config, fallback=rules)
+        chat = Conversation(DialogueEngine(DialogueManager(understander)), shop, ANA)
+        reply = chat.send("please cancel the headphones, don't need them")
+        assert proposed(reply) == ["A1"]
+        body = server.requests[-1].body
+        assert body["max_tokens"] == 200
+        sent_schema = body["response_format"]["schema"]
+        assert "A1" in json.dumps(sent_schema) and "B1" not in json.dumps(sent_schema)
+
+
+@pytest.mark.usefixtures("loopback_only")
+@pytest.mark.parametrize("fault", [garbage(), stall(3.0)])
+def test_a_server_that_hangs_or_sends_garbage_leaves_the_rules_in_charge(
+    shop: Store, fault: Any,
+) -> None:
+    with FakeOpenAI() as server:
+        server.push(fault)
+        config = ModelConfig.from_env("openai-compatible", {
+            "OPENAI_BASE_URL": server.url, "RESCIND_MODEL": "local", "RESCIND_MODE": "guided",
+            "RESCIND_MODEL_RETRIES": "0", "RESCIND_MODEL_TIMEOUT": "1"})
+        chat = Conversation(DialogueEngine(DialogueManager(
+            ModelUnderstander(config, fallback=rules))), shop, ANA)
+        reply = chat.send("cancel the headphones in 112-0000001, no longer needed")
+        assert proposed(reply) == ["A1"]
+
+
+def test_bob_is_bob_whatever_the_model_fills_in(shop: Store) -> None:
+    chat, _ = guided(shop, form({"items": ["A1"], "order_id": "112-0000001"},
+                                reason="no_longer_needed"), actor=BOB)
+    before = business_snapshot(shop)
+    reply = chat.send("cancel 112-0000001 please, no longer needed")
+    assert reply.proposal is None and business_snapshot(shop) == before
