@@ -78,6 +78,8 @@ def score(phrase: Sequence[str], item: ItemFact, last: str | None = None) -> Sco
         if best < _STRONG and (any(similar(word, c) for c in joined) or any(
                 _suffix(word, t) for t in title if word == (last or phrase[-1]))):
             best, at = 0.9, -1  # "lamp shade" for "lampshade", "shade" for "lampshade"
+        if best < 0.6 and head and word == (last or phrase[-1]) and _suffix(head, word):
+            best, at = 0.6, -1  # "lampshade" for a "light shade": its head, not its kind
         if best == 0.0 and any(word == s or (len(word) >= 4 and similar(word, s)) for s in seller):
             best = 0.8  # the seller's name: "the Outdoor Co one"
         if at >= 0 and best >= 0.6:
@@ -95,7 +97,7 @@ def score(phrase: Sequence[str], item: ItemFact, last: str | None = None) -> Sco
 
 def _suffix(word: str, title_word: str) -> bool:
     """The head of a compound: "shade" in "lampshade", "mat" in "doormat"."""
-    return len(word) >= 3 and len(title_word) >= len(word) + 3 and title_word.endswith(word)
+    return len(word) >= 4 and len(title_word) >= len(word) + 3 and title_word.endswith(word)
 
 
 def _closeness(word: str, title_word: str, *, head: bool = False) -> float:
@@ -207,11 +209,11 @@ def resolve(sel: Selection, target: OrderFact | None, known: Sequence[OrderFact]
     elif sel.group == "rest" and sel.exclude:
         whole = _order_of_kept(sel, known)  # "the charger I'm keeping, cancel the rest"
         chosen += whole.ids if whole is not None else []
-    elif sel.group == "them" and (not chosen or sel.additive):
+    elif sel.group == "them" and (not chosen or sel.additive) and not out.unmatched:
         # "set that up for me": the items being talked about; "cancel it, the battery too":
-        # those and more.
+        # those and more. Not when "it" is something named that isn't here ("it's the
+        # headset... cancel it"): that is said, never swapped for what is in focus.
         chosen = list(focus) + chosen if chosen else list(focus)
-        out.unmatched = [] if focus else out.unmatched
     if sel.exclude and not chosen and base is not None and not sel.refs:
         chosen = list(base.ids)  # "everything except the lamp" said without "everything"
     out.ids = [i for i in dict.fromkeys(chosen) if i not in out.excluded]

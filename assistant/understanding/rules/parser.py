@@ -35,8 +35,13 @@ _TOKEN = re.compile(r"[a-z0-9']+|[^a-z0-9'\s]+|\s+")
 _SHORT_OPTION = 4  # words: a bare "mistake" or "2" answers "why?", a sentence doesn't
 
 
+# A smiley ends a sentence: "ski trip got cancelled :( can you cancel the top".
+_SMILEY = re.compile(r"(?:^|(?<=\s))[:;=]-?[()\[\]/\\|pdo](?=\s|$)")
+
+
 def normalise(text: str) -> str:
     lowered = " ".join(text.lower().replace("\u2019", "'").replace("`", "'").split())
+    lowered = _SMILEY.sub(".", lowered)
     return "".join(en.TYPOS.get(t, t) for t in _TOKEN.findall(lowered))
 
 

@@ -36,7 +36,8 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r" this| that)?( at| for| with| on)? (a |an )?)?(better (price|deal|offer|value)|"
         r"cheaper|lower price|less expensive|price (drop|match|is lower|went down)|(found|saw|"
         r"seen|get|got) (it|them|one) (for )?less|on sale elsewhere|(lower|better) elsewhere|"
-        r"discount(ed)? elsewhere|(good|great) deal elsewhere|better bargain|(for )?\d+\s*"
+        r"discount(ed)? elsewhere|(good|great) deal elsewhere|better bargain|(elsewhere |somewhere "
+        r"else )?for (a lot |much |way )?less|(for )?\d+\s*"
         r"(\w+ )?(less|cheaper))( elsewhere| "
         r"somewhere else| online| in (a|another) (store|shop))?\b")),
     (SLOW, re.compile(
