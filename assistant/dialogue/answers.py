@@ -234,13 +234,14 @@ def refund(turn: DialogueTurn) -> None:
         action = p.get("action")
         if action == "cancel":
             turn.say(f"If you confirm, {p.get('refund')} for {names} goes back to your original "
-                     "payment method; the refund is issued with the cancellation.")
+                     "payment method; the refund is issued with the cancellation and a "
+                     "confirmation e-mail follows.")
         elif action == "seller_request":
             turn.say(f"If the seller approves, you get {p.get('refund')} back for {names}; the "
-                     "seller decides.")
+                     "seller decides, and an e-mail tells you their answer.")
         else:
             turn.say(f"Once {names} is back at the returns center you are refunded "
-                     f"{p.get('refund')}.")
+                     f"{p.get('refund')}, and an e-mail confirms it.")
         return
     turn.say("Cancelled items are refunded to the original payment method when the "
              "cancellation is confirmed; a confirmation e-mail follows. Ask me whether a "

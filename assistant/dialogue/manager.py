@@ -139,6 +139,8 @@ class DialogueManager:
             # "Yes please" to "the case can still be cancelled": those items.
             ids = tuple(ItemRef(ids=(i,)) for i in offered)
             acting.act(turn, Intent.CANCEL, Selection(refs=ids), reason)
+        elif intent is Intent.AFFIRM and turn.pending is not None and u.question:
+            answers.refund(turn)  # "yes, and I'll get an email, right?": not consent; answered
         elif intent is Intent.AFFIRM:
             _affirmed(turn)
         elif intent is Intent.UNKNOWN:

@@ -195,9 +195,11 @@ def resolve(sel: Selection, target: OrderFact | None, known: Sequence[OrderFact]
             out.unmatched.append(" ".join(ref.words) or " ".join(ref.ids))
     out.named = bool(sel.refs)
     base = target or (everywhere[0] if len(everywhere) == 1 else None)
-    if sel.whole and base is None and chosen:
-        # "the order with the puzzle in it - cancel that whole order": the puzzle's order.
-        holders = [o for o in everywhere if any(o.item(i) for i in chosen)]
+    named_ids = chosen + [i for group in out.ambiguous for i in group]
+    if sel.whole and base is None and named_ids:
+        # "the order with the puzzle in it - cancel that whole order": the puzzle's order;
+        # "my whole yoga order": the order both yoga items are in.
+        holders = [o for o in everywhere if any(o.item(i) for i in named_ids)]
         base = holders[0] if len(holders) == 1 else None
     if sel.whole and base is not None:
         chosen = base.ids + chosen

@@ -248,7 +248,8 @@ QUESTION = any_of(r"\?", r"^\W*(what|which|why|how|when|where|who|is|are|was|wer
 # Item reference markers.
 ALL = any_of(
     r"\b(everything(?<!and everything)|entire (order|thing|lot)|whole (order|thing|lot)|"
-    r"the lot|full order|complete order|every item|every single|them all|it all)\b",
+    r"the lot|full order|complete order|(?<=whole )(?:[a-z-]+ ){1,2}order|"
+    r"(?<=entire )(?:[a-z-]+ ){1,2}order|every item|every single|them all|it all)\b",
     r"\ball (of )?(the |my |those |these )?(items|things|of it|of them|products|stuff|lot)\b",
     r"\ball of (it|them)\b", r"\bcancel (it |them )?all\b",
     r"\ball\b(?= (but|except|apart|other|minus|excluding|save))",

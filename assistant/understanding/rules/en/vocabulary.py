@@ -117,6 +117,7 @@ _FAMILY_GROUPS: dict[str, str] = {
     "headphone": "headphone headset earphone earbud earpod",
     "phone": "phone smartphone mobile cellphone iphone",
     "cover": "case cover sleeve",
+    "guard": "guard shield protector",
     "cable": "cable cord lead wire",
     "charger": "charger adapter adaptor plug",
     "laptop": "laptop notebook computer",
