@@ -183,6 +183,9 @@ AFFIRM = any_of(
 DENY = any_of(
     r"^\W*(no|nope|nah|not now|not really|never ?mind|nvm|forget (it|that|about it)|leave it|"
     r"stop|keep (it|them)|i'?ll keep|no thanks|no thank you)\b",
+    # "leave everything as it is", "keep it all": nothing is to change.
+    r"\b(leave|keep) (everything|it all|all of it|them all|all of them|things)\b(?! (but|except|"
+    r"apart|other|else|on|from|in))",
     r"^\W*(don'?t|do not)\W*$", r"^\W*(don'?t|do not)\s+(bother|go ahead|proceed|do (it|that)|"
     r"cancel|send|flag)\b",
     # "wait" alone holds things; "wait, what's the refund?" is just a question.

@@ -21,7 +21,9 @@ TYPOS: dict[str, str] = {
     "wanna": "want to", "gonna": "going to", "gotta": "have to", "whats": "what's",
     "thats": "that's", "theres": "there's", "id've": "i'd have", "sellr": "seller",
     "selller": "seller", "someting": "something", "anymore.": "anymore", "tho": "though",
-    "b4": "before", "asap": "as soon as possible",
+    "b4": "before", "asap": "as soon as possible", "everythng": "everything",
+    "evrything": "everything", "everyting": "everything",
+    "evertyhing": "everything", "eveything": "everything",
 }
 
 # Plurals that are also singulars (not to be cut to "glasse" or "serie").
@@ -118,6 +120,7 @@ _FAMILY_GROUPS: dict[str, str] = {
     "phone": "phone smartphone mobile cellphone iphone",
     "cover": "case cover sleeve",
     "guard": "guard shield protector",
+    "reader": "reader ereader kindle kobo",
     "cable": "cable cord lead wire",
     "charger": "charger adapter adaptor plug",
     "laptop": "laptop notebook computer",
