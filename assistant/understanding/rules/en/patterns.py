@@ -207,6 +207,8 @@ REFUND_Q = any_of(
     r"bank|paypal)\b",
     r"\bhow much\b", r"\brefund(ed)? amount\b", r"\b(get|getting) (it |my money )?back\b",
     r"\bmoney back\b", r"\bwhen (will|do) i (get|receive)\b", r"\bwhat('?s| is) the refund\b",
+    r"\bhow (long|soon|quickly|fast)\b[^.?!]{0,30}\brefund", r"\brefund\b[^.?!]{0,30}\b(take|"
+    r"takes|how long|arrive|land|show up|appear)\b",
 )
 HELP = any_of(
     r"^\W*help\W*$", r"\bwhat (can|do) you (do|help)", r"\bhow does this work\b",
