@@ -64,6 +64,9 @@ def score(phrase: Sequence[str], item: ItemFact, last: str | None = None) -> Sco
         return None
     joined = compounds(title)
     head = _head(item.title)
+    if len(phrase) >= 2 and any(_closeness(phrase[-2] + phrase[-1], t) > 0 for t in title):
+        # "fish tank" is one thing, a "fishtank" (an aquarium), not fish and a tank.
+        phrase, last = (*phrase[:-2], phrase[-2] + phrase[-1]), phrase[-2] + phrase[-1]
     seller = tuple(words(item.seller)) if item.third_party else ()
     used: set[int] = set()
     total, strong = 0.0, False
@@ -219,7 +222,12 @@ def resolve(sel: Selection, target: OrderFact | None, known: Sequence[OrderFact]
     if sel.exclude and not chosen and base is not None and not sel.refs:
         chosen = list(base.ids)  # "everything except the lamp" said without "everything"
     out.ids = [i for i in dict.fromkeys(chosen) if i not in out.excluded]
-    out.ambiguous = [g for g in out.ambiguous if not set(g) & set(out.ids)]
+    # A tie with an item another phrase named ("the fish tank and the heater", the tank tied
+    # between the aquarium and the aquarium heater) is between the items left.
+    left = [[i for i in g if i not in out.ids and i not in out.excluded] for g in out.ambiguous]
+    out.ids += [g[0] for g, orig in zip(left, out.ambiguous, strict=True)
+                if len(g) == 1 and len(orig) > 1]
+    out.ambiguous = [g for g in left if len(g) > 1]
     return out
 
 
