@@ -154,7 +154,10 @@ OUT_OF_SCOPE = any_of(
     r"\b(damaged|broken|defective|faulty|doesn'?t work|does not work|not working|stopped "
     r"working)\b",
     r"\b(missing (item|package|parcel|parts?|pieces?)|never (arrived|came|received|got)|"
-    r"didn'?t (arrive|receive|get)|lost (package|parcel)|stolen)\b",
+    r"didn'?t (arrive|receive|get)|lost (package|parcel)|stolen)\b"
+    # "never got an email" about a cancellation: whether it went through is ours to check.
+    r"(?! (a |an |the |my |any )?(e-?mails?|confirmations?|messages?|notifications?|"
+    r"receipts?|texts?)\b)",
     r"\b(wrong item (arrived|was delivered|received|came)|received the wrong|sent (me )?the "
     r"wrong)\b",
     r"\b(was|were|been|have|has|you|they|i'?ve)\s+(charged|billed)\s+(me\s+|us\s+)?(twice|"

@@ -122,6 +122,7 @@ _FAMILY_GROUPS: dict[str, str] = {
     "guard": "guard shield protector",
     "reader": "reader ereader kindle kobo",
     "aquarium": "aquarium tank fishtank",
+    "sunglasses": "sunglasses shades sunnies",
     "barbecue": "barbecue bbq braai",
     "cable": "cable cord lead wire",
     "charger": "charger adapter adaptor plug",
