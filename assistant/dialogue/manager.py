@@ -288,8 +288,10 @@ def _verify(turn: DialogueTurn, u: Understanding) -> bool:
         turn.say(str(result.get("message")), "Please check the details with the caller.")
         return False
     if s.goal is None or s.goal.order_id is None:
+        asked = any(c.intent not in _VAGUE for c in u.commands)  # the request came with it
         turn.say(f"Verified: {result.get('name')} ({result.get('verified')}) for order "
-                 f"{result.get('order_id')} (P2). What would the caller like to do?")
+                 f"{result.get('order_id')} (P2)." + (
+                     "" if asked else " What would the caller like to do?"))
     return True
 
 

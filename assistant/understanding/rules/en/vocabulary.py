@@ -123,6 +123,7 @@ _FAMILY_GROUPS: dict[str, str] = {
     "reader": "reader ereader kindle kobo",
     "aquarium": "aquarium tank fishtank",
     "sunglasses": "sunglasses shades sunnies",
+    "planter": "planter pot flowerpot plantpot",
     "barbecue": "barbecue bbq braai",
     "cable": "cable cord lead wire",
     "charger": "charger adapter adaptor plug",
