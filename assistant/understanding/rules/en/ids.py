@@ -17,7 +17,8 @@ class IdToken:
 # --- ids, e-mails, postcodes -----------------------------------------------------------------
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Every postcode part holds a digit ("CF10 3AT", "211 20"), so the words around it never join.
-POSTCODE_VALUE = r"((?=[a-z]*\d)[a-z0-9]{2,8}(?:[ -](?=[a-z]*\d)[a-z0-9]{2,4})?)"
+POSTCODE_VALUE = (r"(\d{4}\s?[a-z]{2}(?![a-z0-9])|"  # Dutch: "3011 AB"
+                  r"(?=[a-z]*\d)[a-z0-9]{2,8}(?:[ -](?=[a-z]*\d)[a-z0-9]{2,4})?)")
 POSTCODE = re.compile(
     r"\b(?:post\s?code|postal\s?code|zip(?:\s?code)?|plz|pc|p/c)\s*(?:(?:he|she|they|the "
     r"caller)\s+(?:gives|gave|says|said|has|had)\s+)?(?:is|as|was|of|:|=|-)?\s*"

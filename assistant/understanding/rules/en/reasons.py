@@ -20,7 +20,8 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (NOT_NEEDED, re.compile(
         r"\b(no longer (need|needed|want|wanted|required|necessary|use|useful)|not (needed|"
         r"required|necessary)|(do not|don'?t|dont|won'?t|will not|no longer|doesn'?t|"
-        r"does not) (really |even )?(need|want)(?! to\b)|no longer (needs|wants)|"
+        r"does not) (really |even )?(need|want)(?! to\b)|no longer (needs|wants)|lost interest|"
+        r"(not|no longer) interested( in (it|them|this|that))?( any ?more)?|"
         r"needn'?t|no need for|have no use|no use for|unnecessary|"
         r"already (have|got|own|bought|found|received)( one| it| them| this)?|(got|bought|found|"
         r"received) (one|it|them) (already|elsewhere|somewhere else|locally|in (a|the) store)|"

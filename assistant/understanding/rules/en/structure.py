@@ -38,7 +38,7 @@ KEEP_VERB = re.compile(
 BUT_AFTER_ALL_PHRASE = re.compile(r"\bbut\s+(?:not\s+|for\s+)?(?P<phrase>" + _DET
                                   + r"[^,;.!?]*)")
 KEEP_AFTER = re.compile(
-    r"(?P<phrase>(?:the|my|that|this|those|these|our|her|his|their)\s+[^,;.!?]{1,60}?|"
+    r"(?P<phrase>(?:the|my|that|this|those|these|our|her|his|their)\s+[^,;.!?()]{1,60}?|"
     # Said at the start of a clause without "the": "paper can stay", "tuner stays".
     r"(?:^|(?<=[,;:(])|(?<=[,;:(]\s)|(?<=\s[\u2014\u2013-]\s))\s*[a-z][a-z0-9\- ]{1,40}?)\s+"
     r"(?:(?:can|could|may|should|will|is\s+going\s+to|are\s+going\s+to)\s+(?:stay|remain|wait|"

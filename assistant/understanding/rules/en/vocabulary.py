@@ -23,7 +23,8 @@ TYPOS: dict[str, str] = {
     "selller": "seller", "someting": "something", "anymore.": "anymore", "tho": "though",
     "b4": "before", "asap": "as soon as possible", "everythng": "everything",
     "evrything": "everything", "everyting": "everything",
-    "evertyhing": "everything", "eveything": "everything",
+    "evertyhing": "everything", "eveything": "everything", "mistaik": "mistake",
+    "mistak": "mistake", "misstake": "mistake", "mistke": "mistake", "tonite": "tonight",
 }
 
 # Plurals that are also singulars (not to be cut to "glasse" or "serie").
