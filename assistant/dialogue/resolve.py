@@ -62,6 +62,10 @@ def score(phrase: Sequence[str], item: ItemFact, last: str | None = None) -> Sco
     title = content(item.title)
     if not phrase or not title:
         return None
+    if len(phrase) == 2 and all(w.isdigit() for w in phrase) and len(phrase[1]) == 2:
+        # "the 24.99 one": its price names it.
+        return Score(1.0, True, 1.0, True, True) if item.price in (
+            f"{phrase[0]}.{phrase[1]}", f"{phrase[0]},{phrase[1]}") else None
     joined = compounds(title)
     head = _head(item.title)
     if len(phrase) >= 2 and any(_closeness(phrase[-2] + phrase[-1], t) > 0 for t in title):

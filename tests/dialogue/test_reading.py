@@ -93,3 +93,17 @@ def test_how_long_a_refund_takes_is_a_refund_question() -> None:
     u = understand("before i say yes: where's the pot from my other order? and how long does "
                    "the refund take?")
     assert [c.intent for c in u.commands] == [Intent.STATUS, Intent.REFUND]
+
+
+def test_a_question_asked_before_confirming_is_not_an_affirmative() -> None:
+    u = understand("before I confirm - has the data book from my other order left yet?")
+    assert [c.intent for c in u.commands] == [Intent.STATUS]
+
+
+def test_an_item_named_by_its_price_is_that_item() -> None:
+    from assistant.dialogue.facts import ItemFact
+    from assistant.dialogue.resolve import best_items, phrase_words
+
+    items = [ItemFact("P1", "Ceramic plant pot", price="24.99"),
+             ItemFact("P2", "Potting mix 10 L", price="9.50")]
+    assert best_items(phrase_words("the 24.99 one"), items) == (["P1"], False)

@@ -39,9 +39,14 @@ _SHORT_OPTION = 4  # words: a bare "mistake" or "2" answers "why?", a sentence d
 _SMILEY = re.compile(r"(?:^|(?<=\s))[:;=]-?[()\[\]/\\|pdo](?=\s|$)")
 
 
+# "before I confirm - has the book left?": what comes after is the message.
+_BEFORE_YES = re.compile(r"^\W*before (?:i|we) (?:confirm|say yes|agree|go ahead|click\w*|"
+                         r"press\w*)\b[\s:,;\-\u2013\u2014]*")
+
+
 def normalise(text: str) -> str:
     lowered = " ".join(text.lower().replace("\u2019", "'").replace("`", "'").split())
-    lowered = _SMILEY.sub(".", lowered)
+    lowered = _BEFORE_YES.sub("", _SMILEY.sub(".", lowered))
     return "".join(en.TYPOS.get(t, t) for t in _TOKEN.findall(lowered))
 
 
