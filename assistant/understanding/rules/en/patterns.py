@@ -62,7 +62,11 @@ CHECK = any_of(
     r"\b(it'?s|its|they'?re|that'?s|is it|are they)\s+(been\s+|now\s+|all\s+|already\s+)*"
     r"cancell?ed\b[^.!]*\?", r"\bso (it'?s|its|they'?re) (now |all )?cancell?ed\b",
     r"\brefund\b[^.?!]{0,30}\b(yet|gone out|went out|been (issued|sent|paid)|issued|paid|"
-    r"processed|come through|arrived)\b",
+    r"processed|come through|arrived|sorted|done|complete|completed)\b",
+    # What the seller made of a request: "did the record shop say anything?"
+    r"\b(did|has|have)\s+(the\s+|that\s+)?(seller|shop|store|vendor|merchant|[a-z]+\s+(shop|"
+    r"store|seller))\s+(say|said|reply|replied|respond|responded|answer|answered|get back|got "
+    r"back|decide|decided)\b",
     r"\b(did|has|have|was|were|is|are|got|get)\b[^.?!]{0,50}\b(go(ne)? " + THROUGH + r"|went "
     + THROUGH + r"|come " + THROUGH + r"|came " + THROUGH + r"|cancell?ed|processed|refunded|"
     r"approved|denied|accepted|rejected|flagged|done)\b",
@@ -87,6 +91,8 @@ CHECK = any_of(
 NOT_A_CHECK = any_of(
     r"\b(payment|card|charge|transaction|money transfer)\b[^.?!]{0,40}\bthrough\b",
     r"(n't|not|never)( even| yet)? (gone|come|went|go|been) (?:through|thru)",
+    # About the proposal on screen: "so if I confirm it's definitely cancelled, right?"
+    r"\b(if|once|after|when) (i|we|he|she|they) (confirm|say yes|click|press|go ahead|agree)\b",
     # Life, not an order: "ski trip got cancelled", "the wedding was called off".
     r"\b(trip|holiday|vacation|flight|wedding|party|event|plans?|class|course|concert|match|"
     r"game|booking|reservation|appointment|meeting|visit|camp|tour|show)s? (got|was|were|has "
@@ -210,6 +216,8 @@ REFUND_Q = any_of(
     r"bank|paypal)\b",
     r"\bhow much\b", r"\brefund(ed)? amount\b", r"\b(get|getting) (it |my money )?back\b",
     r"\bmoney back\b", r"\bwhen (will|do) i (get|receive)\b", r"\bwhat('?s| is) the refund\b",
+    r"\b(if|once|after|when) (i|we|he|she|they) (confirm|say yes|click|press|go ahead|"
+    r"agree)\b",
     r"\bhow (long|soon|quickly|fast)\b[^.?!]{0,30}\brefund", r"\brefund\b[^.?!]{0,30}\b(take|"
     r"takes|how long|arrive|land|show up|appear)\b",
 )
