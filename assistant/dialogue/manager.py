@@ -191,6 +191,10 @@ def refine(u: Understanding, s: DialogueState, turn: DialogueTurn, reason: Reaso
             # lamp, the shade"
         elif intent is Intent.DENY and (named or sel.exclude) and active:
             intent, sel = Intent.KEEP, replace(sel, exclude=sel.exclude + named, refs=())
+        elif intent is Intent.SELECT and sel.exclude and not (named or sel.whole or (
+                sel.group in ("both", "rest"))) and turn.pending is not None:
+            # "actually keep the sheet, our current one is falling apart": out of the proposal.
+            intent, sel = Intent.KEEP, replace(sel, refs=())
         if intent is Intent.SELECT and turn.pending is not None and u.question and not (
                 _names_known(s, sel)):
             intent = Intent.REFUND  # a question about the proposal: what it would do

@@ -122,7 +122,7 @@ LOOKUP = any_of(
     r"\b(haven'?t|hasn'?t|isn'?t|aren'?t|not|not yet)\s+(been\s+|yet\s+)?(shipped|dispatched|"
     r"sent|left|gone out)\b",
     r"\bwhen (will|does|is|do|are)\b[^.?!]{0,40}\b(arrive|ship|come|deliver|dispatch)\w*",
-    r"\b(show|see|view|look ?up|find|check|details?|status|where('?s| is| are)|track\w*|"
+    r"\b(show|see(?!-)|view|look ?up|find|check|details?|status|where('?s| is| are)|track\w*|"
     r"what('?s| is| was)? in|contents?|what did i (order|buy)|tell me about|info(rmation)?|"
     r"open|state of|happen\w* (to|with)|what about|how about)\b")
 LIST = any_of(

@@ -125,6 +125,7 @@ _FAMILY_GROUPS: dict[str, str] = {
     "aquarium": "aquarium tank fishtank",
     "sunglasses": "sunglasses shades sunnies",
     "planter": "planter pot flowerpot plantpot",
+    "curtain": "curtain drape panel voile blind",
     "barbecue": "barbecue bbq braai",
     "cable": "cable cord lead wire",
     "charger": "charger adapter adaptor plug",
