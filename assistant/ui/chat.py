@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from assistant.conversation import Conversation
 from assistant.reply import Reply, ToolEvent
-from assistant.ui import accounts, backoffice, runtime, views
+from assistant.ui import accounts, backoffice, runtime, views, wording
 from assistant.ui.datalayer import thread_steps
 from assistant.ui.payloads import BadPayload, Click, Pick, parse_click, parse_pick
 from assistant.ui.security import limits, tokens
@@ -109,24 +109,33 @@ class ChatSession:
 
     # --- rendering -----------------------------------------------------------------------
     async def show(self, reply: Reply) -> None:
+        staff = self.conversation.actor.is_staff
         for event in reply.tool_events:
-            await views.tool_step(event)
+            await views.tool_step(event, staff=staff)
         pending = self.conversation.pending
         if self.live and self.live_for != (pending or {}).get("proposal_id"):
             await self._retire_buttons()  # only the latest open proposal keeps its buttons
         actions: list[cl.Action] = []
         if reply.proposal is not None and pending is not None \
                 and pending.get("proposal_id") == reply.proposal.get("proposal_id"):
-            actions = views.proposal_actions(reply.proposal)
+            actions = views.proposal_actions(reply.proposal, staff=staff)
             self.live, self.live_for = actions, reply.proposal["proposal_id"]
         if reply.outcome is not None and reply.outcome.get("done") \
                 and reply.outcome.get("action") == "cancel":
             actions.append(views.cancelled_action())
         text = reply.text
-        if not self.conversation.actor.is_staff and any(
+        if not staff:  # a shop's words: no rule ids, items by their titles
+            text = wording.for_customer(text, wording.titles_in(reply))
+        if not staff and any(
                 e.name == "hand_off_to_staff" and e.result.get("ok") for e in reply.tool_events):
             text += "\n" + handoffs.contact_notice(self.conversation.actor.email)
-        await views.say(text, views.cards(reply, pickable=self.pickable), actions)
+        cards = views.cards(reply, pickable=self.pickable, staff=staff)
+        if cards and self.live_for is not None and actions:
+            # The cards first, then the question with its buttons: Confirm / Keep right under
+            # the words they answer, not below a tall card.
+            await views.say("", cards)
+            cards = []
+        await views.say(text, cards, actions)
 
     async def _retire_buttons(self) -> None:
         for action in self.live:
