@@ -236,13 +236,16 @@ def refund(turn: DialogueTurn) -> None:
         action = p.get("action")
         amount = money(p.get("refund"), p.get("currency"))
         if action == "cancel":
-            turn.say(f"If you confirm, {amount} for {names} goes back to your original "
+            who, whose = ("the caller confirms", "their") if turn.staff else ("you confirm", "your")
+            turn.say(f"If {who}, {amount} for {names} goes back to {whose} original "
                      "payment method; the refund is issued with the cancellation.")
         elif action == "seller_request":
-            turn.say(f"If the seller approves, you get {amount} back for {names}; the "
+            gets = "the caller gets" if turn.staff else "you get"
+            turn.say(f"If the seller approves, {gets} {amount} back for {names}; the "
                      "seller decides.")
         else:
-            turn.say(f"Once {names} is back at the returns center you are refunded "
+            turn.say(f"Once {names} is back at the returns center "
+                     f"{'the caller is' if turn.staff else 'you are'} refunded "
                      f"{amount}.")
         return
     turn.say("Cancelled items are refunded to the original payment method when the "
