@@ -7,28 +7,34 @@
 (function () {
   "use strict";
   var CONFIRM = "button[id]:has(> svg.lucide-circle-check)";
+  // Chainlit's action buttons are the only buttons with an id inside a message.
+  var ACTION = '[data-step-type="assistant_message"] button[id]';
   var seen = new WeakSet();
 
   function settle(button) {
     var message = button.closest('[data-step-type="assistant_message"]') || button.parentElement;
     if (!message) return;
-    message.classList.add("rc-proposal");
-    message.setAttribute("tabindex", "-1");
-    message.setAttribute("role", "group");
-    message.setAttribute("aria-label", "Proposal: check it, then Confirm or Keep");
-    message.focus({ preventScroll: true });
+    if (button.matches(CONFIRM)) {  // a proposal: it takes the focus
+      message.classList.add("rc-proposal");
+      message.setAttribute("tabindex", "-1");
+      message.setAttribute("role", "group");
+      message.setAttribute("aria-label", "Proposal: check it, then Confirm or Keep");
+      message.focus({ preventScroll: true });
+    }
     // Chainlit scrolls the list when a message arrives; this runs after it, so the buttons
     // end up above the composer (their scroll-margin in rescind.css).
     setTimeout(function () { button.scrollIntoView({ block: "end", behavior: "auto" }); }, 80);
   }
 
   function scan() {
-    var found = document.querySelectorAll(CONFIRM);
     var fresh = null;
-    found.forEach(function (b) {
+    document.querySelectorAll(ACTION).forEach(function (b) {
       if (!seen.has(b)) { seen.add(b); fresh = b; }
     });
-    if (fresh) requestAnimationFrame(function () { settle(fresh); });
+    if (fresh) {
+      var last = fresh;
+      requestAnimationFrame(function () { settle(last); });
+    }
     demoLogins();
   }
 

@@ -8,6 +8,7 @@ for the order-card picker and the cancelled-orders view.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any, Literal
 
@@ -17,7 +18,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from assistant.conversation import Conversation
 from assistant.reply import Reply, ToolEvent
-from assistant.ui import accounts, backoffice, runtime, views, wording
+from assistant.ui import accounts, backoffice, live, runtime, views, wording
 from assistant.ui.datalayer import thread_steps
 from assistant.ui.payloads import BadPayload, Click, Pick, parse_click, parse_pick
 from assistant.ui.security import limits, tokens
@@ -40,6 +41,7 @@ class ChatSession:
         self.lock = asyncio.Lock()  # one turn at a time, even if a client sends two at once
         self.live: list[cl.Action] = []  # the Confirm / Keep buttons on screen
         self.live_for: str | None = None  # ... and the proposal they belong to
+        self.cards: dict[str, list[cl.CustomElement]] = {}  # order id -> its cards on screen
 
     @property
     def pickable(self) -> bool:
@@ -134,8 +136,34 @@ class ChatSession:
             # The cards first, then the question with its buttons: Confirm / Keep right under
             # the words they answer, not below a tall card.
             await views.say("", cards)
-            cards = []
+            shown, cards = cards, []
+        else:
+            shown = cards
         await views.say(text, cards, actions)
+        await self._refresh_cards(reply, shown)
+
+    async def _refresh_cards(self, reply: Reply, new: list[cl.Element]) -> None:
+        """Older cards of an order this turn changed or looked up again are re-rendered from
+        the store, so no card offers a checkbox for an item that is no longer cancellable."""
+        fresh = {str(o.get("order_id")): o for o in reply.orders}
+        outcome = reply.outcome or {}
+        changed = str(outcome.get("order_id")) if outcome.get("done") else None
+        if changed and changed in self.cards:
+            conv = self.conversation
+            found = await asyncio.to_thread(live.fresh_order, conv.store, conv.actor, changed)
+            if found is not None:
+                fresh[changed] = found
+        staff = self.conversation.actor.is_staff
+        for order_id, order in fresh.items():
+            for card in self.cards.get(order_id, []):
+                if not any(card is n for n in new):
+                    card.props = views.order_props(order, pickable=self.pickable, staff=staff)
+                    card.content = json.dumps(card.props)
+                    await card.update()  # type: ignore[no-untyped-call]
+        for element in new:
+            if isinstance(element, cl.CustomElement) and element.name == "OrderCard":
+                order_id = str(element.props.get("order", {}).get("order_id"))
+                self.cards.setdefault(order_id, []).append(element)
 
     async def _retire_buttons(self) -> None:
         for action in self.live:

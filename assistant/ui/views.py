@@ -84,11 +84,16 @@ def _item_props(item: dict[str, Any], currency: str | None, *, staff: bool) -> d
 
 def order_card(order: dict[str, Any], *, pickable: bool, staff: bool = False
                ) -> cl.CustomElement:
-    """The order as the shop's Cancel Items page shows it; `pickable` adds the checkboxes.
-    Amounts go out written with the order's currency; the card only displays them."""
+    """The order as the shop's Cancel Items page shows it; `pickable` adds the checkboxes."""
+    return cl.CustomElement(name="OrderCard", props=order_props(order, pickable=pickable,
+                                                                staff=staff), display="inline")
+
+
+def order_props(order: dict[str, Any], *, pickable: bool, staff: bool) -> dict[str, Any]:
+    """Amounts go out written with the order's currency; the card only displays them."""
     currency = order.get("currency")
     refunded = order.get("refunded")
-    props = {
+    return {
         "order": {
             "order_id": order.get("order_id"),
             "status": order.get("status"),
@@ -99,20 +104,20 @@ def order_card(order: dict[str, Any], *, pickable: bool, staff: bool = False
         "pickable": pickable,
         "reasons": REASONS,
     }
-    return cl.CustomElement(name="OrderCard", props=props, display="inline")
 
 
 def cancelled_card(result: dict[str, Any], *, staff: bool = False) -> cl.CustomElement:
+    return cl.CustomElement(name="CancelledOrders", props=cancelled_props(result, staff=staff),
+                            display="inline")
+
+
+def cancelled_props(result: dict[str, Any], *, staff: bool) -> dict[str, Any]:
     orders = [{**o, "refunded": money(o.get("refunded"), o.get("currency"))}
               for o in result.get("orders", [])]
     if_missing = str(result.get("if_missing") or "")
-    return cl.CustomElement(
-        name="CancelledOrders",
-        props={"orders": orders,
-               "if_missing": if_missing if staff else wording.without_rule_ids(if_missing),
-               "reasons": REASONS},
-        display="inline",
-    )
+    return {"orders": orders,
+            "if_missing": if_missing if staff else wording.without_rule_ids(if_missing),
+            "reasons": REASONS}
 
 
 def cards(reply: Reply, *, pickable: bool, staff: bool = False) -> list[cl.Element]:
