@@ -17,7 +17,7 @@ from tests.ui.conftest import App, BrowserFactory, settle
 from tests.ui.test_handlers import pick, proposal_payload, say
 
 
-def items_of(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def items_of(card: Any) -> dict[str, dict[str, Any]]:
     return {i["id"]: i for i in card["props"]["order"]["items"]}
 
 
@@ -54,13 +54,15 @@ async def test_a_thread_opened_again_shows_its_cards_as_the_store_has_them_now(
 
     stored = await app.layer.get_thread(thread_id)  # the plain history: the old picture
     assert stored is not None
-    assert items_of(stored["elements"][0])["A1"]["can"] == "cancel"  # type: ignore[index]
+    elements: Any = stored["elements"]
+    assert items_of(elements[0])["A1"]["can"] == "cancel"
 
     live = LiveDataLayer(app.store, 4000)
     thread = await live.get_thread(thread_id)
     assert thread is not None
-    [card] = [e for e in thread["elements"] or [] if e["name"] == "OrderCard"]
-    a1 = items_of(card)["A1"]  # type: ignore[arg-type]
+    cards: list[Any] = [e for e in thread["elements"] or [] if e["name"] == "OrderCard"]
+    [card] = cards
+    a1 = items_of(card)["A1"]
     assert a1["status"] == "cancelled" and a1["can"] == "already_cancelled"
     assert a1["price"] == "€59.99"
-    assert card["props"]["pickable"] is True  # type: ignore[typeddict-item]
+    assert card["props"]["pickable"] is True
