@@ -18,7 +18,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from assistant.conversation import Conversation
 from assistant.reply import Reply, ToolEvent
-from assistant.ui import accounts, backoffice, live, runtime, views, wording
+from assistant.ui import accounts, backoffice, live, runtime, streaming, views, wording
 from assistant.ui.datalayer import thread_steps
 from assistant.ui.payloads import BadPayload, Click, Pick, parse_click, parse_pick
 from assistant.ui.security import limits, tokens
@@ -42,6 +42,7 @@ class ChatSession:
         self.live: list[cl.Action] = []  # the Confirm / Keep buttons on screen
         self.live_for: str | None = None  # ... and the proposal they belong to
         self.cards: dict[str, list[cl.CustomElement]] = {}  # order id -> its cards on screen
+        self.streams = runtime.model_config().is_llm  # a model's turn can take seconds
 
     @property
     def pickable(self) -> bool:
@@ -56,9 +57,22 @@ class ChatSession:
         if await backoffice.command(self.conversation.actor, text):
             return None  # a staff command (the handoff queue, returns), not for the assistant
         async with self.lock:
-            reply = await asyncio.to_thread(self.conversation.send, text)
+            if self.streams:
+                reply = await self._streamed(text)
+            else:
+                reply = await asyncio.to_thread(self.conversation.send, text)
             await self.show(reply)
             return reply
+
+    async def _streamed(self, text: str) -> Reply:
+        """A step line at once, then the sentences the reply guard released, as they come;
+        the reply itself is then shown as always (assistant/ui/streaming.py)."""
+        stream = streaming.GuardedStream(self.conversation, text, asyncio.get_running_loop())
+        await stream.start()
+        try:
+            return await asyncio.to_thread(self.conversation.send, text, stream.token)
+        finally:
+            await stream.finish()
 
     async def on_click(self, action: Literal["confirm", "keep"], payload: Any) -> Reply:
         try:
