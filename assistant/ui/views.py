@@ -40,8 +40,12 @@ def markdown(text: str) -> str:
 # Chainlit's API is partly unannotated; these wrappers keep the untyped calls in one place.
 async def say(text: str, elements: list[cl.Element] | None = None,
               actions: list[cl.Action] | None = None) -> None:
-    await cl.Message(content=markdown(text), elements=elements or [],  # type: ignore[no-untyped-call]
-                     actions=actions or []).send()
+    message = cl.Message(content=markdown(text), actions=actions or [])
+    await message.send()  # type: ignore[no-untyped-call]
+    # One after the other: Chainlit sends a message's elements concurrently, so cards would
+    # reach the page in any order, unlike the list they illustrate.
+    for element in elements or []:
+        await element.send(for_id=message.id)  # type: ignore[no-untyped-call]
 
 
 async def withdraw(action: cl.Action) -> None:

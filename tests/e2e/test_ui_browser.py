@@ -337,3 +337,21 @@ def test_the_seller_request_and_refusal_questions_have_buttons_and_other_words_a
     keep.click()
     store = server.store()
     assert status(store, "A5") == "unshipped" and status(store, "A8") == "shipped"
+
+
+def test_the_cards_after_cancel_an_order_come_in_the_order_of_the_list(
+    server: AppServer, open_page: Open,
+) -> None:
+    page = open_page()
+    sign_in(page, server, "bob@example.com")
+    page.get_by_text("Cancel an order").click()
+    expect(page.get_by_text("Which order do you mean?", exact=False).last).to_be_visible()
+    cards = page.locator('[data-testid^="order-card-"]')
+    expect(cards).to_have_count(5)
+    listed = re.findall(r"^- (112-\d{7})", page.get_by_text("Which order do you mean?",
+                                                           exact=False).last.evaluate(
+        "e => e.closest('[data-step-type]').innerText.replace(/^\\s*/gm, '- ')"), re.M)
+    shown = [str(c.get_attribute("data-testid")).removeprefix("order-card-")
+             for c in cards.all()]
+    assert listed[:5] == shown, (listed, shown)
+    shot(page, "ui-18-order-list-and-cards-1280")
