@@ -12,9 +12,11 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, Playwright, expect, sync_playwright
 from sqlalchemy import text
 
+from store import services
+from store.domain.model import Actor, ProposalKind, Reason
 from tests.app_server import AppServer, running_app
 from tests.e2e.conftest import FAILED
-from tests.e2e.test_browser import ARGS, CHROMIUM, WAIT_MS, shot, sign_in
+from tests.e2e.test_browser import ARGS, CHROMIUM, WAIT_MS, last_thread_of, shot, sign_in
 from tests.e2e.test_flows_browser import ask
 from tests.support import status
 
@@ -232,6 +234,45 @@ def test_the_order_card_stacks_at_390_px_and_works_by_keyboard(
     _, keep = proposal_buttons(page, "Confirm cancellation")
     keep.click()
     assert status(server.store(), "A1") == "unshipped"
+
+
+# --- (5) live cards -------------------------------------------------------------------------
+def test_cards_follow_the_store_after_a_confirm_and_when_the_thread_is_opened_again(
+    server: AppServer, open_page: Open,
+) -> None:
+    page = open_page(NARROW)
+    sign_in(page, server, "bob@example.com")
+    ask(page, "Show me order 112-0000012")
+    card = page.get_by_test_id("order-card-112-0000012").first
+    expect(card.get_by_test_id("pick-B6")).to_be_enabled()
+    ask(page, "cancel the rain jacket from order 112-0000012, delivery too slow")
+    confirm, _ = proposal_buttons(page, "Confirm cancellation")
+    confirm.click()
+    expect(page.get_by_text("Cancelled: Rain jacket", exact=False).last).to_be_visible()
+    # The card shown before the confirmation is re-rendered: no live checkbox for B6.
+    expect(card.get_by_test_id("item-B6")).to_contain_text("Cancelled")
+    expect(card.get_by_test_id("pick-B6")).to_be_disabled()
+    card.scroll_into_view_if_needed()
+    shot(page, "ui-19-card-after-confirm-390")
+
+    ask(page, "Show me order 112-0000009")
+    expect(page.get_by_test_id("item-B1").first).to_contain_text("Can be cancelled")
+    thread = last_thread_of(server, "bob@example.com")
+    store = server.store()  # cancelled elsewhere (staff on the phone, another tab)
+    bob = Actor("customer", "bob@example.com")
+    proposed = services.propose(store.uow(), bob, ProposalKind.CANCEL, "112-0000009", ["B1"],
+                                reason=Reason.ORDERED_BY_MISTAKE)
+    assert proposed.proposal is not None
+    services.confirm(store.uow(), bob, proposed.proposal.id)
+    store.engine.dispose()
+
+    page.goto(f"{server.url}/thread/{thread}")  # the thread opened again from the history
+    resumed = page.get_by_test_id("order-card-112-0000009").first
+    expect(resumed.get_by_test_id("item-B1")).to_contain_text("Cancelled")
+    expect(resumed.get_by_test_id("pick-B1")).to_be_disabled()
+    expect(page.get_by_test_id("item-B6").first).to_contain_text("Cancelled")
+    resumed.scroll_into_view_if_needed()
+    shot(page, "ui-20-cards-on-resume-390")
 
 
 # --- (6) the free-text reason --------------------------------------------------------------
