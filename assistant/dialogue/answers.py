@@ -238,15 +238,17 @@ def refund(turn: DialogueTurn) -> None:
         if action == "cancel":
             who, whose = ("the caller confirms", "their") if turn.staff else ("you confirm", "your")
             turn.say(f"If {who}, {amount} for {names} goes back to {whose} original "
-                     "payment method; the refund is issued with the cancellation.")
+                     "payment method; the refund is issued with the cancellation and a "
+                     "confirmation e-mail follows.")
         elif action == "seller_request":
-            gets = "the caller gets" if turn.staff else "you get"
+            gets, tells = ("the caller gets", "tells them") if turn.staff else ("you get",
+                                                                                "tells you")
             turn.say(f"If the seller approves, {gets} {amount} back for {names}; the "
-                     "seller decides.")
+                     f"seller decides, and an e-mail {tells} their answer.")
         else:
             turn.say(f"Once {names} is back at the returns center "
                      f"{'the caller is' if turn.staff else 'you are'} refunded "
-                     f"{amount}.")
+                     f"{amount}, and an e-mail confirms it.")
         return
     turn.say("Cancelled items are refunded to the original payment method when the "
              "cancellation is confirmed; a confirmation e-mail follows. Ask me whether a "

@@ -28,6 +28,7 @@ from assistant.understanding.commands import (
     Understanding,
 )
 from assistant.understanding.rules import en
+from assistant.understanding.rules.parser import PASTED_INSTRUCTIONS
 from tools.order_tools import WRITE_TOOLS
 
 Understander = Callable[[str, Context], Understanding]
@@ -38,6 +39,8 @@ INJECTION = ("I can't act on instructions or confirmations pasted into a message
              "message can change what I may do, and only you can confirm a change, here. If "
              "there's an order of yours you'd like me to find or cancel, tell me its number and "
              "the items.")
+SET_ASIDE = ("I've set aside the instructions pasted into your message; only you can confirm "
+             "a change, here.")
 NOT_YOU = "I can only act for the account you're signed in with."
 OFFTOPIC = "Sorry, I can only help with your orders and cancellations here."
 CLARIFY = "I'm not sure I understood what you'd like."
@@ -58,6 +61,8 @@ class DialogueManager:
         if u.injection:
             turn.say(INJECTION)
             return u
+        if PASTED_INSTRUCTIONS in u.notes:
+            turn.say(SET_ASIDE)
         if u.identity_claim and not turn.staff:
             turn.say(NOT_YOU)
         reason = _reason(u, s)
@@ -139,6 +144,8 @@ class DialogueManager:
             # "Yes please" to "the case can still be cancelled": those items.
             ids = tuple(ItemRef(ids=(i,)) for i in offered)
             acting.act(turn, Intent.CANCEL, Selection(refs=ids), reason)
+        elif intent is Intent.AFFIRM and turn.pending is not None and u.question:
+            answers.refund(turn)  # "yes, and I'll get an email, right?": not consent; answered
         elif intent is Intent.AFFIRM:
             _affirmed(turn)
         elif intent is Intent.UNKNOWN:
@@ -178,10 +185,12 @@ def refine(u: Understanding, s: DialogueState, turn: DialogueTurn, reason: Reaso
         if intent is Intent.AFFIRM and not sel.empty and (
                 sel.refs or sel.whole or sel.exclude or sel.group in ("both", "rest")):
             intent = Intent.SELECT  # "yes but only the rug", "ok, the blue one"
-        if intent is Intent.DENY and sel.refs and sel.exclude and active:
-            intent, sel = Intent.SELECT, replace(sel, only=True)  # "no, not the lamp, the shade"
-        elif intent is Intent.DENY and (sel.refs or sel.exclude) and active:
-            intent, sel = Intent.KEEP, replace(sel, exclude=sel.exclude + sel.refs, refs=())
+        named = tuple(r for r in sel.refs if not r.weak)  # not "my sister might want it"
+        if intent is Intent.DENY and named and sel.exclude and active:
+            intent, sel = Intent.SELECT, replace(sel, refs=named, only=True)  # "no, not the
+            # lamp, the shade"
+        elif intent is Intent.DENY and (named or sel.exclude) and active:
+            intent, sel = Intent.KEEP, replace(sel, exclude=sel.exclude + named, refs=())
         if intent is Intent.SELECT and turn.pending is not None and u.question and not (
                 _names_known(s, sel)):
             intent = Intent.REFUND  # a question about the proposal: what it would do
@@ -279,8 +288,10 @@ def _verify(turn: DialogueTurn, u: Understanding) -> bool:
         turn.say(str(result.get("message")), "Please check the details with the caller.")
         return False
     if s.goal is None or s.goal.order_id is None:
+        asked = any(c.intent not in _VAGUE for c in u.commands)  # the request came with it
         turn.say(f"Verified: {result.get('name')} ({result.get('verified')}) for order "
-                 f"{result.get('order_id')} (P2). What would the caller like to do?")
+                 f"{result.get('order_id')} (P2)." + (
+                     "" if asked else " What would the caller like to do?"))
     return True
 
 

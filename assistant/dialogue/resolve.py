@@ -64,6 +64,9 @@ def score(phrase: Sequence[str], item: ItemFact, last: str | None = None) -> Sco
         return None
     joined = compounds(title)
     head = _head(item.title)
+    if len(phrase) >= 2 and any(_closeness(phrase[-2] + phrase[-1], t) > 0 for t in title):
+        # "fish tank" is one thing, a "fishtank" (an aquarium), not fish and a tank.
+        phrase, last = (*phrase[:-2], phrase[-2] + phrase[-1]), phrase[-2] + phrase[-1]
     seller = tuple(words(item.seller)) if item.third_party else ()
     used: set[int] = set()
     total, strong = 0.0, False
@@ -78,6 +81,8 @@ def score(phrase: Sequence[str], item: ItemFact, last: str | None = None) -> Sco
         if best < _STRONG and (any(similar(word, c) for c in joined) or any(
                 _suffix(word, t) for t in title if word == (last or phrase[-1]))):
             best, at = 0.9, -1  # "lamp shade" for "lampshade", "shade" for "lampshade"
+        if best < 0.6 and head and word == (last or phrase[-1]) and _suffix(head, word):
+            best, at = 0.6, -1  # "lampshade" for a "light shade": its head, not its kind
         if best == 0.0 and any(word == s or (len(word) >= 4 and similar(word, s)) for s in seller):
             best = 0.8  # the seller's name: "the Outdoor Co one"
         if at >= 0 and best >= 0.6:
@@ -95,7 +100,7 @@ def score(phrase: Sequence[str], item: ItemFact, last: str | None = None) -> Sco
 
 def _suffix(word: str, title_word: str) -> bool:
     """The head of a compound: "shade" in "lampshade", "mat" in "doormat"."""
-    return len(word) >= 3 and len(title_word) >= len(word) + 3 and title_word.endswith(word)
+    return len(word) >= 4 and len(title_word) >= len(word) + 3 and title_word.endswith(word)
 
 
 def _closeness(word: str, title_word: str, *, head: bool = False) -> float:
@@ -193,9 +198,11 @@ def resolve(sel: Selection, target: OrderFact | None, known: Sequence[OrderFact]
             out.unmatched.append(" ".join(ref.words) or " ".join(ref.ids))
     out.named = bool(sel.refs)
     base = target or (everywhere[0] if len(everywhere) == 1 else None)
-    if sel.whole and base is None and chosen:
-        # "the order with the puzzle in it - cancel that whole order": the puzzle's order.
-        holders = [o for o in everywhere if any(o.item(i) for i in chosen)]
+    named_ids = chosen + [i for group in out.ambiguous for i in group]
+    if sel.whole and base is None and named_ids:
+        # "the order with the puzzle in it - cancel that whole order": the puzzle's order;
+        # "my whole yoga order": the order both yoga items are in.
+        holders = [o for o in everywhere if any(o.item(i) for i in named_ids)]
         base = holders[0] if len(holders) == 1 else None
     if sel.whole and base is not None:
         chosen = base.ids + chosen
@@ -207,15 +214,20 @@ def resolve(sel: Selection, target: OrderFact | None, known: Sequence[OrderFact]
     elif sel.group == "rest" and sel.exclude:
         whole = _order_of_kept(sel, known)  # "the charger I'm keeping, cancel the rest"
         chosen += whole.ids if whole is not None else []
-    elif sel.group == "them" and (not chosen or sel.additive):
+    elif sel.group == "them" and (not chosen or sel.additive) and not out.unmatched:
         # "set that up for me": the items being talked about; "cancel it, the battery too":
-        # those and more.
+        # those and more. Not when "it" is something named that isn't here ("it's the
+        # headset... cancel it"): that is said, never swapped for what is in focus.
         chosen = list(focus) + chosen if chosen else list(focus)
-        out.unmatched = [] if focus else out.unmatched
     if sel.exclude and not chosen and base is not None and not sel.refs:
         chosen = list(base.ids)  # "everything except the lamp" said without "everything"
     out.ids = [i for i in dict.fromkeys(chosen) if i not in out.excluded]
-    out.ambiguous = [g for g in out.ambiguous if not set(g) & set(out.ids)]
+    # A tie with an item another phrase named ("the fish tank and the heater", the tank tied
+    # between the aquarium and the aquarium heater) is between the items left.
+    left = [[i for i in g if i not in out.ids and i not in out.excluded] for g in out.ambiguous]
+    out.ids += [g[0] for g, orig in zip(left, out.ambiguous, strict=True)
+                if len(g) == 1 and len(orig) > 1]
+    out.ambiguous = [g for g in left if len(g) > 1]
     return out
 
 

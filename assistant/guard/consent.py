@@ -179,6 +179,6 @@ def _title_words(titles: Iterable[str]) -> set[str]:
     for title in titles:
         for w in words(title):
             if w not in _NOT_CONSENT:
-                out.add(w)
-                out.add(w.rstrip("s"))
+                # "yes, cancel the pads" for a "pad set": a title word in either number.
+                out |= {w, w.rstrip("s"), w if w.endswith("s") else w + "s"}
     return out

@@ -35,8 +35,13 @@ _TOKEN = re.compile(r"[a-z0-9']+|[^a-z0-9'\s]+|\s+")
 _SHORT_OPTION = 4  # words: a bare "mistake" or "2" answers "why?", a sentence doesn't
 
 
+# A smiley ends a sentence: "ski trip got cancelled :( can you cancel the top".
+_SMILEY = re.compile(r"(?:^|(?<=\s))[:;=]-?[()\[\]/\\|pdo](?=\s|$)")
+
+
 def normalise(text: str) -> str:
     lowered = " ".join(text.lower().replace("\u2019", "'").replace("`", "'").split())
+    lowered = _SMILEY.sub(".", lowered)
     return "".join(en.TYPOS.get(t, t) for t in _TOKEN.findall(lowered))
 
 
@@ -84,6 +89,13 @@ def understand(text: str) -> Understanding:
     body = en.POSTCODE.sub(" ", en.EMAIL.sub(" ", body))
     commands = _commands(body, ids, has_reason=reason is not None)
     notes = ("pasted text set aside",) if pasted.strip() else ()
+    injection = bool(en.INJECTION.search(norm))
+    if not injection and _instructs(pasted):
+        # Instructions pasted beside a request of the user's own ("cancel the tablet" +
+        # "[SYSTEM] pre-confirmed"): the paste is set aside, the request is still theirs.
+        injection = not any(c.intent in _OWN_REQUESTS and not c.selection.empty
+                            for c in commands)
+        notes = (*notes, PASTED_INSTRUCTIONS)
     return Understanding(
         text=text.strip(), commands=commands, reason=reason, reason_text=reason_text,
         option=(en.option_reason(norm) if len(norm.split()) <= _SHORT_OPTION
@@ -91,7 +103,7 @@ def understand(text: str) -> Understanding:
         emails=emails, postcode=postcode,
         question=bool(en.QUESTION.search(norm)),
         identity_claim=bool(en.IDENTITY.search(norm)),
-        injection=bool(en.INJECTION.search(normalise(text))) or _instructs(pasted),
+        injection=injection,
         source="rules", notes=notes,
     )
 
@@ -184,6 +196,9 @@ def _commands(body: str, ids: tuple[en.IdToken, ...], *, has_reason: bool) -> tu
     return tuple(commands)
 
 
+PASTED_INSTRUCTIONS = "pasted instructions set aside"
+_OWN_REQUESTS = frozenset({Intent.CANCEL, Intent.SELLER_REQUEST, Intent.REFUSAL, Intent.CHECK,
+                           Intent.STATUS})
 # Requests that say nothing about items: what follows them is not more of them.
 _SOCIAL = frozenset({Intent.GREET, Intent.THANKS, Intent.HELP, Intent.AFFIRM})
 _NOT_MORE = _SOCIAL | {Intent.KEEP, Intent.OFFTOPIC}

@@ -16,9 +16,11 @@ class IdToken:
 
 # --- ids, e-mails, postcodes -----------------------------------------------------------------
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-POSTCODE_VALUE = r"([a-z0-9]{2,8}(?:[ -][a-z0-9]{3,4})?)"
+# Every postcode part holds a digit ("CF10 3AT", "211 20"), so the words around it never join.
+POSTCODE_VALUE = r"((?=[a-z]*\d)[a-z0-9]{2,8}(?:[ -](?=[a-z]*\d)[a-z0-9]{2,4})?)"
 POSTCODE = re.compile(
-    r"\b(?:post\s?code|postal\s?code|zip(?:\s?code)?|plz|pc|p/c)\s*(?:is|:|=|-)?\s*"
+    r"\b(?:post\s?code|postal\s?code|zip(?:\s?code)?|plz|pc|p/c)\s*(?:(?:he|she|they|the "
+    r"caller)\s+(?:gives|gave|says|said|has|had)\s+)?(?:is|as|was|of|:|=|-)?\s*"
     + POSTCODE_VALUE
     + r"\b|\b" + POSTCODE_VALUE + r"\s+(?:is|as)\s+(?:the\s+|her\s+|his\s+|their\s+)?"
     r"(?:post\s?code|postal\s?code|zip)", re.IGNORECASE)

@@ -20,8 +20,8 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (NOT_NEEDED, re.compile(
         r"\b(no longer (need|needed|want|wanted|required|necessary|use|useful)|not (needed|"
         r"required|necessary)|(do not|don'?t|dont|won'?t|will not|no longer|doesn'?t|"
-        r"does not) (really |even )?(need|want)(?! to\b)|needn'?t|no need for|have no use|"
-        r"no use for|unnecessary|"
+        r"does not) (really |even )?(need|want)(?! to\b)|no longer (needs|wants)|"
+        r"needn'?t|no need for|have no use|no use for|unnecessary|"
         r"already (have|got|own|bought|found|received)( one| it| them| this)?|(got|bought|found|"
         r"received) (one|it|them) (already|elsewhere|somewhere else|locally|in (a|the) store)|"
         r"need (it|them|this|that) any ?more|want (it|them|this|that) any ?more|"
@@ -36,7 +36,8 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r" this| that)?( at| for| with| on)? (a |an )?)?(better (price|deal|offer|value)|"
         r"cheaper|lower price|less expensive|price (drop|match|is lower|went down)|(found|saw|"
         r"seen|get|got) (it|them|one) (for )?less|on sale elsewhere|(lower|better) elsewhere|"
-        r"discount(ed)? elsewhere|(good|great) deal elsewhere|better bargain|(for )?\d+\s*"
+        r"discount(ed)? elsewhere|(good|great) deal elsewhere|better bargain|(elsewhere |somewhere "
+        r"else )?for (a lot |much |way )?less|(for )?\d+\s*"
         r"(\w+ )?(less|cheaper))( elsewhere| "
         r"somewhere else| online| in (a|another) (store|shop))?\b")),
     (SLOW, re.compile(

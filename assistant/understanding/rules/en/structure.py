@@ -40,15 +40,17 @@ BUT_AFTER_ALL_PHRASE = re.compile(r"\bbut\s+(?:not\s+|for\s+)?(?P<phrase>" + _DE
 KEEP_AFTER = re.compile(
     r"(?P<phrase>(?:the|my|that|this|those|these|our|her|his|their)\s+[^,;.!?]{1,60}?|"
     # Said at the start of a clause without "the": "paper can stay", "tuner stays".
-    r"(?:^|(?<=[,;:])|(?<=[,;:]\s)|(?<=\s[\u2014\u2013-]\s))\s*[a-z][a-z0-9\- ]{1,40}?)\s+"
+    r"(?:^|(?<=[,;:(])|(?<=[,;:(]\s)|(?<=\s[\u2014\u2013-]\s))\s*[a-z][a-z0-9\- ]{1,40}?)\s+"
     r"(?:(?:can|could|may|should|will|is\s+going\s+to|are\s+going\s+to)\s+(?:stay|remain|wait|"
     r"be\s+kept)|stays?|remains?|is\s+staying|are\s+staying|(?:is|are)\s+(?:fine|ok|okay|good|"
     r"staying)|(?:that\s+|which\s+)?(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+"
     r"keeping|(?:that\s+|which\s+)?i\s+(?:want|wanna|would\s+like|'d\s+like|need|still\s+want)\s+"
-    r"(?:to\s+keep|to\s+have)?|(?:that\s+|which\s+)?i'?(?:ll|\s+will)\s+keep|i'?m\s+keeping|"
+    r"(?:to\s+keep|to\s+have)?|(?:that\s+|which\s+)?i'?(?:ll|\s+will)\s+keep|i'?m\s+keepin[g']?|"
+    # "the case i keep", "the mat we keep": present tense, said of the item before it.
+    r"(?:that\s+|which\s+)?(?:i|we)\s+(?:keep|am\s+keeping|are\s+keeping)|"
     r"(?:that\s+|which\s+)?(?:i|we)\s+(?:can|could|will|'ll)\s+(?:still\s+)?use|(?:is|are)\s+"
     r"enough|"
-    r"(?:he|she|they|the\s+caller|the\s+customer)\s+(?:keeps|is\s+keeping|are\s+keeping|"
+    r"(?:he|she|they|the\s+caller|the\s+customer)(?:'s|'re)?\s+(?:keeps|keeping|is\s+keeping|are\s+keeping|"
     r"wants\s+to\s+keep|will\s+keep|'ll\s+keep|still\s+wants?))\b")
 # "the lamp can stay, bulbs too": more that stays.
 KEEP_TOO = re.compile(r"^\s*[,;]?\s*(?:and\s+)?(?P<phrase>(?:the\s+|my\s+)?[a-z][a-z0-9\- ]{1,40}?)"

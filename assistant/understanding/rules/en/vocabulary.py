@@ -21,7 +21,9 @@ TYPOS: dict[str, str] = {
     "wanna": "want to", "gonna": "going to", "gotta": "have to", "whats": "what's",
     "thats": "that's", "theres": "there's", "id've": "i'd have", "sellr": "seller",
     "selller": "seller", "someting": "something", "anymore.": "anymore", "tho": "though",
-    "b4": "before", "asap": "as soon as possible",
+    "b4": "before", "asap": "as soon as possible", "everythng": "everything",
+    "evrything": "everything", "everyting": "everything",
+    "evertyhing": "everything", "eveything": "everything",
 }
 
 # Plurals that are also singulars (not to be cut to "glasse" or "serie").
@@ -40,6 +42,7 @@ at away back bad be because been before being both bought but buy by can cancel 
 canceled cancelling canceling cancellation cancellations cannot cant could customer
 did do does doing done dont each either else email even everything except excluding for
 from get gets getting give go going gone got had has have having he hello help her here hey hi
+hola hallo bonjour ciao salut hiya
 him his how however i id if im in instead into is isnt it its ive just keep kindly know
 last latest least let like longer look looking made make many may me mine mistake more most
 much must my myself need needed needs never no nope not now number of off ok okay on once
@@ -53,6 +56,8 @@ without wont would yeah yes yesterday yet you your youre item items product prod
 cancellable possible delivery shipping shipped status placed check tell entire everything
 except apart besides minus plus additionally addition another first second third both either
 id ids caller calling line tomorrow morning evening night week weeks day days hour
+year years month months oh ah um uh haha hah btw next annoying typical seriously damn
+shame bummer unfortunate frustrating ridiculous nice wonderful say said
 hours minute minutes moment hurry urgent urgently immediately sorry excuse guys mate recent
 newest previous current most arrive arrives arriving come coming came elsewhere cheaper
 better price deal able think guess maybe perhaps probably definitely surely certainly already
@@ -114,6 +119,12 @@ _FAMILY_GROUPS: dict[str, str] = {
     "headphone": "headphone headset earphone earbud earpod",
     "phone": "phone smartphone mobile cellphone iphone",
     "cover": "case cover sleeve",
+    "guard": "guard shield protector",
+    "reader": "reader ereader kindle kobo",
+    "aquarium": "aquarium tank fishtank",
+    "sunglasses": "sunglasses shades sunnies",
+    "planter": "planter pot flowerpot plantpot",
+    "barbecue": "barbecue bbq braai",
     "cable": "cable cord lead wire",
     "charger": "charger adapter adaptor plug",
     "laptop": "laptop notebook computer",
