@@ -20,7 +20,7 @@ setup: $(STAMP)
 
 run: setup
 	$(VENV)/bin/rescind seed --if-empty
-	$(VENV)/bin/rescind serve --port $(PORT)
+	RESCIND_DEMO=$${RESCIND_DEMO:-1} $(VENV)/bin/rescind serve --port $(PORT)  # demo logins on the sign-in page
 
 # Debian's Chromium for the browser tests (no browser downloads work here).
 browser:

@@ -8,9 +8,14 @@ plain words; staff also see item ids.
 
 from __future__ import annotations
 
+import functools
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel.numbers import format_currency
+
 from store.domain.model import Reason
+from store.settings import WebSettings
 
 REASON_LIST = ", ".join(r.label.lower() for r in Reason)
 _ACTION = {
@@ -21,8 +26,21 @@ _ACTION = {
 CONFIRM_HINT = "Press Confirm to go ahead, or Keep to leave everything as it is."
 
 
-def money(amount: Any) -> str:
-    return str(amount)
+@functools.cache
+def _money_settings() -> tuple[str, str]:
+    web = WebSettings.load()
+    return web.currency, web.locale
+
+
+def money(amount: Any, currency: str | None = None) -> str:
+    """An amount with its currency, written the locale's way ("€59.99"): `currency` is the
+    order's (ISO 4217), or the shop's default when the order records none."""
+    default, locale = _money_settings()
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        return str(amount)  # not a number: shown as it came, never guessed
+    return format_currency(value, currency or default, locale=locale)
 
 
 def _name(item: dict[str, Any], staff: bool) -> str:
@@ -34,12 +52,13 @@ def proposal_text(proposal: dict[str, Any], *, staff: bool = False) -> str:
     action = proposal["action"]
     verb = _ACTION[action].format(who=who)
     lines = [f"I can {verb} these items of order {proposal['order_id']}:"]
-    lines += [f"- {_name(i, staff)} ×{i['qty']} ({money(i['amount'])})"
+    cur = proposal.get("currency")
+    lines += [f"- {_name(i, staff)} ×{i['qty']} ({money(i['amount'], cur)})"
               for i in proposal["items"]]
     kept = proposal.get("kept") or []
     if kept:
         lines.append("Stays in the order: " + ", ".join(_name(i, staff) for i in kept) + ".")
-    refund = money(proposal["refund"])
+    refund = money(proposal["refund"], cur)
     if action == "cancel":
         lines.append(f"If {who} confirm{'s' if staff else ''}, {refund} goes back to the original "
                      "payment method and a confirmation e-mail follows.")
@@ -92,9 +111,10 @@ def outcome_text(outcome: dict[str, Any], *, staff: bool = False) -> str:
         lines.append("That was already confirmed; nothing more was changed.")
     if outcome["done"]:
         if action == "cancel":
+            refund = money(outcome["refund"], outcome.get("currency"))
             lines.append(
                 f"Cancelled: {names} (order {outcome['order_id']}). Refund of "
-                f"{money(outcome['refund'])} to the original payment method. A confirmation "
+                f"{refund} to the original payment method. A confirmation "
                 f"e-mail was sent to {outcome['email_to']}."
             )
         elif action == "seller_request":

@@ -102,7 +102,9 @@ def _order(o: Mapping[str, Any]) -> Order:
             id=str(raw["id"]), order_id=oid, title=str(raw["title"]), qty=qty,
             unit_price=price, status=status, seller=raw.get("seller"),
         ))
-    return Order(oid, str(o["customer"]), placed_at, tuple(items))
+    currency = o.get("currency")  # ISO 4217; absent: the shop's default currency
+    return Order(oid, str(o["customer"]), placed_at, tuple(items),
+                 str(currency).upper() if currency else None)
 
 
 def demo_world(now: datetime) -> dict[str, Any]:

@@ -116,6 +116,7 @@ def _cancelled_entry(
         "order_id": order.id,
         "status": order.status.value,
         "refunded": str(refunds.get(order.id, Decimal("0.00"))),
+        "currency": order.currency,
         "confirmation_emails": uow.repo.emails_about(order.id),
         "items": items,
     }
@@ -179,8 +180,8 @@ def propose(
         uow.commit(durable=False)
         log_write(f"propose_{kind.value}", actor, proposal_id=proposal.id, order_id=order.id,
                   items=proposal.item_ids, amount=str(proposal.amount))
-        return ProposeResult(ProposalView(proposal, tuple(ready), _kept(order, ready)), done,
-                             excluded, {i.id: i.title for i in chosen})
+        view = ProposalView(proposal, tuple(ready), _kept(order, ready), order.currency)
+        return ProposeResult(view, done, excluded, {i.id: i.title for i in chosen})
 
 
 def discard(uow: UnitOfWork, actor: Actor, thread_id: str | None = None) -> list[str]:
@@ -206,7 +207,7 @@ def pending_proposal(uow: UnitOfWork, actor: Actor, proposal_id: str) -> Proposa
         if order is None:
             return None
         items = tuple(i for i in order.items if i.id in p.item_ids)
-        return ProposalView(p, items, _kept(order, items))
+        return ProposalView(p, items, _kept(order, items), order.currency)
 
 
 # --- the only write path -------------------------------------------------------------------
@@ -282,6 +283,7 @@ def _carry_out(uow: UnitOfWork, p: Proposal, now: datetime) -> Outcome:
         proposal_id=p.id, action=p.kind.value, order_id=p.order_id,
         done=tuple(i.id for i in ok), failed=tuple(failed), refund=refund, email_to=email_to,
         titles={i.id: i.title for i in order.items if i.id in p.item_ids},
+        currency=order.currency,
     )
 
 

@@ -208,6 +208,11 @@ class WebSettings(Section):
     port: int = _var(8000, "CHAINLIT_PORT", ge=1, le=65535)
     auth_secret: SecretStr | None = _var(None, "CHAINLIT_AUTH_SECRET")
     header_auth: str | None = _var(None, "RESCIND_HEADER_AUTH")
+    # Money is shown in the order's currency; an order without one is in this currency.
+    currency: str = _var("EUR", "RESCIND_CURRENCY", pattern=r"^[A-Z]{3}$")
+    locale: str = _var("en_US", "RESCIND_LOCALE", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+    # Demo mode shows the demo logins on the sign-in page; never on a real deployment.
+    demo: bool = _var(False, "RESCIND_DEMO")
 
     @field_validator("header_auth")
     @classmethod

@@ -42,6 +42,7 @@ class OrderView:
             "status": o.status.value,
             "items": [item_view(i, d) for i, d in zip(o.items, self.decisions, strict=True)],
             "refunded": str(self.refunded),
+            "currency": o.currency,
         }
 
 
@@ -59,6 +60,7 @@ class ProposalView:
     proposal: Proposal
     items: tuple[Item, ...]
     kept: tuple[Item, ...] = ()  # the order's other items that are not cancelled: they stay
+    currency: str | None = None  # the order's; None: the shop's default
 
     @property
     def id(self) -> str:
@@ -77,6 +79,7 @@ class ProposalView:
             ],
             "kept": [{"id": i.id, "title": i.title, "qty": i.qty} for i in self.kept],
             "refund": str(p.amount),
+            "currency": self.currency,
             "reason": p.reason.value if p.reason else None,
             "reason_text": p.reason_text,
             "expires_at": p.expires_at.isoformat(),
@@ -122,6 +125,7 @@ class Outcome:
     email_to: str | None
     already: bool = False
     titles: dict[str, str] = field(default_factory=dict)
+    currency: str | None = None  # the order's; None: the shop's default
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -135,6 +139,7 @@ class Outcome:
             "email_to": self.email_to,
             "already_confirmed": self.already,
             "titles": self.titles,
+            "currency": self.currency,
         }
 
     @classmethod
@@ -144,4 +149,5 @@ class Outcome:
             order_id=str(data["order_id"]), done=tuple(data["done"]),
             failed=tuple(data["failed"]), refund=Decimal(str(data["refund"])),
             email_to=data.get("email_to"), already=already, titles=dict(data.get("titles", {})),
+            currency=data.get("currency"),
         )

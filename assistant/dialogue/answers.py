@@ -9,6 +9,7 @@ from assistant.dialogue import wording
 from assistant.dialogue.facts import ItemFact, OrderFact
 from assistant.dialogue.resolve import resolve
 from assistant.dialogue.turn import DialogueTurn
+from assistant.render import money
 from assistant.understanding.commands import Selection
 
 
@@ -92,8 +93,9 @@ def summary(entries: list[dict[str, Any]], expected: dict[str, set[str]], *, sta
         items = [i for i in entry.get("items", []) if isinstance(i, dict)]
         done = [str(i.get("title")) for i in items if i.get("status") == "cancelled"]
         if done:
+            refunded = money(entry.get("refunded"), entry.get("currency"))
             lines.append(f"Order {oid}: cancelled — {', '.join(done)}. Refunded so far: "
-                         f"{entry.get('refunded')}; confirmation e-mails sent: "
+                         f"{refunded}; confirmation e-mails sent: "
                          f"{entry.get('confirmation_emails')}.")
         for i in items:
             answer = i.get("seller_request")
@@ -232,16 +234,21 @@ def refund(turn: DialogueTurn) -> None:
     if p is not None:
         names = ", ".join(str(i.get("title")) for i in p.get("items", []))
         action = p.get("action")
+        amount = money(p.get("refund"), p.get("currency"))
         if action == "cancel":
-            turn.say(f"If you confirm, {p.get('refund')} for {names} goes back to your original "
+            who, whose = ("the caller confirms", "their") if turn.staff else ("you confirm", "your")
+            turn.say(f"If {who}, {amount} for {names} goes back to {whose} original "
                      "payment method; the refund is issued with the cancellation and a "
                      "confirmation e-mail follows.")
         elif action == "seller_request":
-            turn.say(f"If the seller approves, you get {p.get('refund')} back for {names}; the "
-                     "seller decides, and an e-mail tells you their answer.")
+            gets, tells = ("the caller gets", "tells them") if turn.staff else ("you get",
+                                                                                "tells you")
+            turn.say(f"If the seller approves, {gets} {amount} back for {names}; the "
+                     f"seller decides, and an e-mail {tells} their answer.")
         else:
-            turn.say(f"Once {names} is back at the returns center you are refunded "
-                     f"{p.get('refund')}, and an e-mail confirms it.")
+            turn.say(f"Once {names} is back at the returns center "
+                     f"{'the caller is' if turn.staff else 'you are'} refunded "
+                     f"{amount}, and an e-mail confirms it.")
         return
     turn.say("Cancelled items are refunded to the original payment method when the "
              "cancellation is confirmed; a confirmation e-mail follows. Ask me whether a "

@@ -39,7 +39,10 @@ _STARTERS = {
     "staff": [
         ("Is this order cancellable?", "Is an order cancellable? I'll give you the number.",
          "/public/icons/search.svg"),
-        ("Verify a caller", "I have a caller on the phone; I need to verify them.",
+        # Worded as the dialogue understands it: it asks for the order and the e-mail or
+        # postcode (a bare "verify a caller" was read as off-topic).
+        ("Verify a caller", "A caller is on the phone and wants to cancel an order; "
+         "I need to verify them first.",
          "/public/icons/phone.svg"),
         ("Open handoffs", "/handoffs", "/public/icons/check.svg"),
         ("Returns center", "/returns", "/public/icons/package.svg"),

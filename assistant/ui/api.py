@@ -23,10 +23,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from assistant.ui import runtime
 from assistant.ui.datalayer import thread_steps
-from store import handoffs, sellers
+from store import handoffs, seed, sellers
 from store.accounts import account_role
 from store.domain import errors
 from store.domain.model import Actor
+from store.settings import WebSettings
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/seller/v1"
@@ -103,6 +104,20 @@ async def answer_request(item_id: str, request: Request) -> Response:
         return JSONResponse(answer.as_dict())
 
     return await _guard(work)
+
+
+@router.get("/rescind/demo-logins")
+async def demo_logins() -> Response:
+    """The demo store's logins for the sign-in page, in demo mode only (RESCIND_DEMO=1):
+    a real deployment answers 404, and no page inside the chat shows them."""
+    if not WebSettings.load().demo:
+        return _error(404, "not_found", "Not found.")
+    return JSONResponse({"password": seed.DEMO_PASSWORD, "logins": [
+        {"email": "ana@example.com", "role": "customer"},
+        {"email": "bob@example.com", "role": "customer"},
+        {"email": "sam@shop.example", "role": "support staff"},
+        {"email": "lumen@sellers.example", "role": "seller"},
+    ]})
 
 
 @router.get("/staff/handoffs/{ticket}/transcript")

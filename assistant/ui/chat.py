@@ -8,6 +8,7 @@ for the order-card picker and the cancelled-orders view.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any, Literal
 
@@ -17,7 +18,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from assistant.conversation import Conversation
 from assistant.reply import Reply, ToolEvent
-from assistant.ui import accounts, backoffice, runtime, views
+from assistant.ui import accounts, backoffice, live, runtime, streaming, views, wording
 from assistant.ui.datalayer import thread_steps
 from assistant.ui.payloads import BadPayload, Click, Pick, parse_click, parse_pick
 from assistant.ui.security import limits, tokens
@@ -40,6 +41,8 @@ class ChatSession:
         self.lock = asyncio.Lock()  # one turn at a time, even if a client sends two at once
         self.live: list[cl.Action] = []  # the Confirm / Keep buttons on screen
         self.live_for: str | None = None  # ... and the proposal they belong to
+        self.cards: dict[str, list[cl.CustomElement]] = {}  # order id -> its cards on screen
+        self.streams = runtime.model_config().is_llm  # a model's turn can take seconds
 
     @property
     def pickable(self) -> bool:
@@ -54,9 +57,22 @@ class ChatSession:
         if await backoffice.command(self.conversation.actor, text):
             return None  # a staff command (the handoff queue, returns), not for the assistant
         async with self.lock:
-            reply = await asyncio.to_thread(self.conversation.send, text)
+            if self.streams:
+                reply = await self._streamed(text)
+            else:
+                reply = await asyncio.to_thread(self.conversation.send, text)
             await self.show(reply)
             return reply
+
+    async def _streamed(self, text: str) -> Reply:
+        """A step line at once, then the sentences the reply guard released, as they come;
+        the reply itself is then shown as always (assistant/ui/streaming.py)."""
+        stream = streaming.GuardedStream(self.conversation, text, asyncio.get_running_loop())
+        await stream.start()
+        try:
+            return await asyncio.to_thread(self.conversation.send, text, stream.token)
+        finally:
+            await stream.finish()
 
     async def on_click(self, action: Literal["confirm", "keep"], payload: Any) -> Reply:
         try:
@@ -109,24 +125,59 @@ class ChatSession:
 
     # --- rendering -----------------------------------------------------------------------
     async def show(self, reply: Reply) -> None:
+        staff = self.conversation.actor.is_staff
         for event in reply.tool_events:
-            await views.tool_step(event)
+            await views.tool_step(event, staff=staff)
         pending = self.conversation.pending
         if self.live and self.live_for != (pending or {}).get("proposal_id"):
             await self._retire_buttons()  # only the latest open proposal keeps its buttons
         actions: list[cl.Action] = []
         if reply.proposal is not None and pending is not None \
                 and pending.get("proposal_id") == reply.proposal.get("proposal_id"):
-            actions = views.proposal_actions(reply.proposal)
+            actions = views.proposal_actions(reply.proposal, staff=staff)
             self.live, self.live_for = actions, reply.proposal["proposal_id"]
         if reply.outcome is not None and reply.outcome.get("done") \
                 and reply.outcome.get("action") == "cancel":
             actions.append(views.cancelled_action())
         text = reply.text
-        if not self.conversation.actor.is_staff and any(
+        if not staff:  # a shop's words: no rule ids, items by their titles
+            text = wording.for_customer(text, wording.titles_in(reply))
+        if not staff and any(
                 e.name == "hand_off_to_staff" and e.result.get("ok") for e in reply.tool_events):
             text += "\n" + handoffs.contact_notice(self.conversation.actor.email)
-        await views.say(text, views.cards(reply, pickable=self.pickable), actions)
+        cards = views.cards(reply, pickable=self.pickable, staff=staff)
+        if cards and self.live_for is not None and actions:
+            # The cards first, then the question with its buttons: Confirm / Keep right under
+            # the words they answer, not below a tall card.
+            await views.say("", cards)
+            shown, cards = cards, []
+        else:
+            shown = cards
+        await views.say(text, cards, actions)
+        await self._refresh_cards(reply, shown)
+
+    async def _refresh_cards(self, reply: Reply, new: list[cl.Element]) -> None:
+        """Older cards of an order this turn changed or looked up again are re-rendered from
+        the store, so no card offers a checkbox for an item that is no longer cancellable."""
+        fresh = {str(o.get("order_id")): o for o in reply.orders}
+        outcome = reply.outcome or {}
+        changed = str(outcome.get("order_id")) if outcome.get("done") else None
+        if changed and changed in self.cards:
+            conv = self.conversation
+            found = await asyncio.to_thread(live.fresh_order, conv.store, conv.actor, changed)
+            if found is not None:
+                fresh[changed] = found
+        staff = self.conversation.actor.is_staff
+        for order_id, order in fresh.items():
+            for card in self.cards.get(order_id, []):
+                if not any(card is n for n in new):
+                    card.props = views.order_props(order, pickable=self.pickable, staff=staff)
+                    card.content = json.dumps(card.props)
+                    await card.update()  # type: ignore[no-untyped-call]
+        for element in new:
+            if isinstance(element, cl.CustomElement) and element.name == "OrderCard":
+                order_id = str(element.props.get("order", {}).get("order_id"))
+                self.cards.setdefault(order_id, []).append(element)
 
     async def _retire_buttons(self) -> None:
         for action in self.live:

@@ -11,6 +11,7 @@ from assistant.config import DEFAULT_OPENAI_MODEL, ModelConfig
 from assistant.conversation import StoredThreads, factory
 from assistant.conversation.engines import Engine
 from assistant.ui.datalayer import ChatDataLayer
+from assistant.ui.live import LiveDataLayer
 from assistant.ui.security import settings
 from store import startup
 from store.db import DEFAULT_SQLITE, Store, open_store
@@ -51,7 +52,8 @@ def store() -> Store:
 
 @functools.cache
 def data_layer() -> ChatDataLayer:
-    return ChatDataLayer(store().engine, settings.current().max_message_chars)
+    # Cards in a thread opened again are re-rendered from the store (assistant/ui/live.py).
+    return LiveDataLayer(store(), settings.current().max_message_chars)
 
 
 def model_config() -> ModelConfig:

@@ -12,7 +12,9 @@ from typing import Any
 
 import chainlit as cl
 
+from assistant.render import money
 from assistant.reply import Reply, ToolEvent
+from assistant.ui import wording
 from store.domain.model import Reason
 
 MAX_CARDS = 5  # a "recent orders" answer shows at most this many cards
@@ -38,8 +40,12 @@ def markdown(text: str) -> str:
 # Chainlit's API is partly unannotated; these wrappers keep the untyped calls in one place.
 async def say(text: str, elements: list[cl.Element] | None = None,
               actions: list[cl.Action] | None = None) -> None:
-    await cl.Message(content=markdown(text), elements=elements or [],  # type: ignore[no-untyped-call]
-                     actions=actions or []).send()
+    message = cl.Message(content=markdown(text), actions=actions or [])
+    await message.send()  # type: ignore[no-untyped-call]
+    # One after the other: Chainlit sends a message's elements concurrently, so cards would
+    # reach the page in any order, unlike the list they illustrate.
+    for element in elements or []:
+        await element.send(for_id=message.id)  # type: ignore[no-untyped-call]
 
 
 async def withdraw(action: cl.Action) -> None:
@@ -54,63 +60,99 @@ def session_set(key: str, value: Any) -> None:
     cl.user_session.set(key, value)  # type: ignore[no-untyped-call]
 
 
-async def tool_step(event: ToolEvent) -> None:
-    """One collapsible step per tool call, with its arguments and its result."""
-    async with cl.Step(name=event.name, type="tool", show_input="json",
+async def tool_step(event: ToolEvent, *, staff: bool) -> None:
+    """One line per tool call, in plain words. Staff may expand it for the arguments and
+    the result (rule ids included); customers get the line alone: no ids, no JSON."""
+    label = wording.step_label(event, staff=staff)
+    if not staff:
+        async with cl.Step(name=label, type="tool", show_input=False):
+            pass  # nothing to expand: Chainlit shows a step without input or output as a line
+        return
+    async with cl.Step(name=label, type="tool", show_input="json",
                        language="json") as step:
         step.input = json.dumps(event.args, ensure_ascii=False, default=str)
         step.output = json.dumps(event.result, ensure_ascii=False, default=str, indent=1)
         step.is_error = not event.result.get("ok", True)
 
 
-def order_card(order: dict[str, Any], *, pickable: bool) -> cl.CustomElement:
+def _item_props(item: dict[str, Any], currency: str | None, *, staff: bool) -> dict[str, Any]:
+    props = {k: item.get(k) for k in _ITEM_FIELDS}
+    props["price"] = money(item.get("price"), currency)
+    why = str(item.get("why") or "")
+    if staff and item.get("rules"):
+        props["why"] = f"{why} ({', '.join(map(str, item['rules']))})"
+    elif not staff:
+        props["why"] = wording.without_rule_ids(why)
+    return props
+
+
+def order_card(order: dict[str, Any], *, pickable: bool, staff: bool = False
+               ) -> cl.CustomElement:
     """The order as the shop's Cancel Items page shows it; `pickable` adds the checkboxes."""
-    props = {
+    return cl.CustomElement(name="OrderCard", props=order_props(order, pickable=pickable,
+                                                                staff=staff), display="inline")
+
+
+def order_props(order: dict[str, Any], *, pickable: bool, staff: bool) -> dict[str, Any]:
+    """Amounts go out written with the order's currency; the card only displays them."""
+    currency = order.get("currency")
+    refunded = order.get("refunded")
+    return {
         "order": {
             "order_id": order.get("order_id"),
             "status": order.get("status"),
             "placed_at": order.get("placed_at"),
-            "refunded": order.get("refunded"),
-            "items": [{k: i.get(k) for k in _ITEM_FIELDS} for i in order.get("items", [])],
+            "refunded": money(refunded, currency) if refunded not in (None, "0.00") else None,
+            "items": [_item_props(i, currency, staff=staff) for i in order.get("items", [])],
         },
         "pickable": pickable,
         "reasons": REASONS,
     }
-    return cl.CustomElement(name="OrderCard", props=props, display="inline")
 
 
-def cancelled_card(result: dict[str, Any]) -> cl.CustomElement:
-    return cl.CustomElement(
-        name="CancelledOrders",
-        props={"orders": result.get("orders", []), "if_missing": result.get("if_missing"),
-               "reasons": REASONS},
-        display="inline",
-    )
+def cancelled_card(result: dict[str, Any], *, staff: bool = False) -> cl.CustomElement:
+    return cl.CustomElement(name="CancelledOrders", props=cancelled_props(result, staff=staff),
+                            display="inline")
 
 
-def cards(reply: Reply, *, pickable: bool) -> list[cl.Element]:
+def cancelled_props(result: dict[str, Any], *, staff: bool) -> dict[str, Any]:
+    orders = [{**o, "refunded": money(o.get("refunded"), o.get("currency"))}
+              for o in result.get("orders", [])]
+    if_missing = str(result.get("if_missing") or "")
+    return {"orders": orders,
+            "if_missing": if_missing if staff else wording.without_rule_ids(if_missing),
+            "reasons": REASONS}
+
+
+def cards(reply: Reply, *, pickable: bool, staff: bool = False) -> list[cl.Element]:
     elements: list[cl.Element] = []
     seen: set[str] = set()
     for order in reply.orders:
         order_id = str(order.get("order_id"))
         if order_id not in seen and len(seen) < MAX_CARDS:
             seen.add(order_id)
-            elements.append(order_card(order, pickable=pickable))
+            elements.append(order_card(order, pickable=pickable, staff=staff))
     for event in reply.tool_events:
         if event.name == "check_cancelled" and event.result.get("ok"):
-            elements.append(cancelled_card(event.result))
+            elements.append(cancelled_card(event.result, staff=staff))
     return elements
 
 
-def proposal_actions(proposal: dict[str, Any]) -> list[cl.Action]:
+# The icons mark the roles for public/rescind.css (Chainlit gives action buttons no name
+# in the page): circle-check is the primary button, undo-2 the secondary one.
+CONFIRM_ICON, KEEP_ICON = "circle-check", "undo-2"
+
+
+def proposal_actions(proposal: dict[str, Any], *, staff: bool = False) -> list[cl.Action]:
     """Confirm / Keep for exactly this proposal. The payload names it; the server still looks
     it up for the signed-in user and this chat before doing anything."""
     payload = {"proposal_id": proposal["proposal_id"], "fingerprint": proposal["fingerprint"]}
     verb = {"cancel": "Confirm cancellation", "seller_request": "Send request",
             "refusal": "Confirm refusal"}.get(str(proposal.get("action")), "Confirm")
     return [
-        cl.Action(name="confirm", payload=payload, label=verb, icon="check"),
-        cl.Action(name="keep", payload=payload, label="Keep my order", icon="undo-2"),
+        cl.Action(name="confirm", payload=payload, label=verb, icon=CONFIRM_ICON),
+        cl.Action(name="keep", payload=payload, label=wording.keep_label(staff=staff),
+                  icon=KEEP_ICON),
     ]
 
 

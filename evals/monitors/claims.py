@@ -103,7 +103,7 @@ _PAST = re.compile(r"\b(?:has|have|had|was|were|been|went|got)\b|'ve\b", _X)
 _ATTRIBUTIVE = re.compile(r"^[- ](?:orders?|items?|view|list|section|tab|page)\b", _X)
 _DETERMINER = re.compile(r"(?:^|\b(?:the|your|my|a|an|see|view|in|under|of|all|any|those|"
                          r"these|no))\W*$", _X)
-_ZERO = re.compile(r":\s*0(?:\.00)?\b")
+_ZERO = re.compile(r":\s*[£$€]?0(?:\.00)?\b")  # "Refunded so far: €0.00"
 _INFINITIVE = re.compile(r"\bto\s+(?:(?:be|get|have|receive|see|issue|send)\s+(?:a\s+|an\s+|"
                          r"the\s+|your\s+)?)?$|\b(?:get|gets|be)\s+$", _X)
 _MODAL_AFTER = re.compile(r"^\W*(?:[\w.]+\s+){0,3}?(?:would|could|can|may|might)\b", _X)

@@ -1,9 +1,9 @@
 // An order as the shop's "Cancel Items" page shows it. Display only: ticking items and
 // pressing the button sends the choice to the server, which re-checks everything and
 // answers with a proposal (Confirm / Keep) in the chat.
+// Layout and colours are in public/rescind.css (rc-*): one row per item on a wide screen,
+// stacked on a narrow one (a container query), light and dark from the theme's variables.
 import { useState } from "react";
-import { Button } from "@/components/ui/button";
-import { Badge } from "@/components/ui/badge";
 
 const CAN = {
   cancel: "Can be cancelled",
@@ -12,13 +12,6 @@ const CAN = {
   wait_then_refuse: "Refuse it when it arrives",
   return_instead: "Return it instead",
   already_cancelled: "Cancelled",
-};
-
-const STATUS_STYLE = {
-  cancelled: "bg-muted text-muted-foreground",
-  shipped: "bg-blue-100 text-blue-900 dark:bg-blue-900 dark:text-blue-100",
-  delivered: "bg-green-100 text-green-900 dark:bg-green-900 dark:text-green-100",
-  processing: "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100",
 };
 
 export default function OrderCard() {
@@ -32,6 +25,7 @@ export default function OrderCard() {
   const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState(false);
   const [note, setNote] = useState("");
+  const key = String(order.order_id || "").replace(/[^A-Za-z0-9-]/g, "");
 
   const toggle = (id, on) =>
     setChosen((now) => (on ? [...now.filter((x) => x !== id), id] : now.filter((x) => x !== id)));
@@ -60,72 +54,65 @@ export default function OrderCard() {
     }
   };
 
+  const meta = [
+    order.status,
+    order.placed_at ? `placed ${new Date(order.placed_at).toLocaleString()}` : "",
+    order.refunded ? `refunded ${order.refunded}` : "",
+  ].filter(Boolean).join(" · ");
+
   return (
-    <div className="rounded-lg border bg-card text-card-foreground p-4 my-1 w-full"
-         data-testid={`order-card-${order.order_id}`}>
-      <div className="flex flex-wrap items-baseline justify-between gap-2 mb-3">
-        <div className="font-semibold">Order {order.order_id}</div>
-        <div className="text-sm text-muted-foreground">
-          {order.status}
-          {order.placed_at ? ` · placed ${new Date(order.placed_at).toLocaleString()}` : ""}
-          {order.refunded && order.refunded !== "0.00" ? ` · refunded ${order.refunded}` : ""}
-        </div>
-      </div>
-      <table className="w-full text-sm">
-        <thead>
-          <tr className="text-left text-muted-foreground border-b">
-            {pickable ? <th className="py-1 pr-2 w-6"></th> : null}
-            <th className="py-1 pr-2">Item</th>
-            <th className="py-1 pr-2 text-right">Qty</th>
-            <th className="py-1 pr-2 text-right">Price</th>
-            <th className="py-1 pr-2">Seller</th>
-            <th className="py-1 pr-2">Status</th>
-            <th className="py-1">Cancellation</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((item) => {
-            const can = item.can === "cancel";
-            return (
-              <tr key={item.id} className="border-b last:border-0 align-top"
-                  data-testid={`item-${item.id}`}>
-                {pickable ? (
-                  <td className="py-2 pr-2 pt-3">
-                    <input
-                      type="checkbox"
-                      data-testid={`pick-${item.id}`}
-                      aria-label={`Cancel ${item.title}`}
-                      style={{ width: 16, height: 16, accentColor: "hsl(var(--primary))" }}
-                      disabled={!can || sent || busy}
-                      checked={chosen.includes(item.id)}
-                      onChange={(e) => toggle(item.id, e.target.checked)}
-                    />
-                  </td>
-                ) : null}
-                <td className="py-2 pr-2 font-medium">{item.title}</td>
-                <td className="py-2 pr-2 text-right">{item.qty}</td>
-                <td className="py-2 pr-2 text-right">{item.price}</td>
-                <td className="py-2 pr-2">{item.seller === "shop" ? "Shop" : item.seller}</td>
-                <td className="py-2 pr-2">
-                  <Badge variant="outline" className={STATUS_STYLE[item.status] || ""}>
-                    {item.status}
-                  </Badge>
-                </td>
-                <td className="py-2">
-                  <div className={can ? "font-medium" : ""}>{CAN[item.can] || item.can}</div>
-                  <div className="text-xs text-muted-foreground">{item.why}</div>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+    <section className="rc-card" aria-label={`Order ${order.order_id}`}
+             data-testid={`order-card-${order.order_id}`}>
+      <header className="rc-head">
+        <h3 className="rc-heading">Order {order.order_id}</h3>
+        <p className="rc-meta">{meta}</p>
+      </header>
+      <ul className="rc-items">
+        {items.map((item) => {
+          const can = item.can === "cancel";
+          const box = `pick-${key}-${item.id}`;
+          return (
+            <li key={item.id} className={`rc-item${pickable ? " rc-pickable" : ""}`}
+                data-testid={`item-${item.id}`}>
+              {pickable ? (
+                <input
+                  id={box}
+                  type="checkbox"
+                  className="rc-check"
+                  data-testid={`pick-${item.id}`}
+                  aria-label={`Cancel ${item.title}`}
+                  disabled={!can || sent || busy}
+                  checked={chosen.includes(item.id)}
+                  onChange={(e) => toggle(item.id, e.target.checked)}
+                />
+              ) : null}
+              <div className="rc-main">
+                {pickable && can ? (
+                  <label htmlFor={box} className="rc-title">{item.title}</label>
+                ) : (
+                  <div className="rc-title">{item.title}</div>
+                )}
+                <div className="rc-facts">
+                  <span>Qty {item.qty}</span>
+                  <span>{item.price}</span>
+                  <span>{item.seller === "shop" ? "Sold by the shop" : `Sold by ${item.seller}`}</span>
+                  <span className={`rc-status rc-status-${item.status}`}>{item.status}</span>
+                </div>
+              </div>
+              <div className="rc-can">
+                <div className={can ? "rc-can-yes" : "rc-can-no"}>{CAN[item.can] || item.can}</div>
+                <div className="rc-why">{item.why}</div>
+              </div>
+            </li>
+          );
+        })}
+      </ul>
       {pickable ? (
-        <div className="flex flex-wrap items-center gap-2 mt-3">
+        <div className="rc-form">
           <select
             data-testid="reason"
             aria-label="Reason for cancelling"
-            className="h-9 rounded-md border bg-background px-2 text-sm"
+            className="rc-input"
             value={reason}
             disabled={sent || busy}
             onChange={(e) => setReason(e.target.value)}
@@ -139,7 +126,7 @@ export default function OrderCard() {
             <input
               data-testid="reason-text"
               aria-label="Your reason"
-              className="h-9 rounded-md border bg-background px-2 text-sm flex-grow"
+              className="rc-input rc-grow"
               placeholder="Tell us why"
               maxLength={500}
               value={other}
@@ -147,13 +134,13 @@ export default function OrderCard() {
               onChange={(e) => setOther(e.target.value)}
             />
           ) : null}
-          <Button data-testid="pick-submit" size="sm" disabled={!ready || sent || busy}
-                  onClick={submit}>
+          <button type="button" data-testid="pick-submit" className="rc-primary"
+                  disabled={!ready || sent || busy} onClick={submit}>
             {chosen.length > 1 ? `Cancel ${chosen.length} items` : "Cancel selected item"}
-          </Button>
-          {note ? <span className="text-sm text-muted-foreground">{note}</span> : null}
+          </button>
+          <span className="rc-note" role="status" aria-live="polite">{note}</span>
         </div>
       ) : null}
-    </div>
+    </section>
   );
 }

@@ -151,6 +151,7 @@ class Order:
     customer_email: str
     placed_at: datetime
     items: tuple[Item, ...]
+    currency: str | None = None  # ISO 4217; None: the shop's default currency
 
     @property
     def status(self) -> OrderStatus:

@@ -60,6 +60,8 @@ class OrderRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     customer_email: Mapped[str] = mapped_column(ForeignKey("customers.email"), index=True)
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # ISO 4217; NULL: the shop's default currency (RESCIND_CURRENCY), applied when shown.
+    currency: Mapped[str | None] = mapped_column(String(3))
 
 
 class ItemRow(Base):

@@ -74,7 +74,8 @@ _refunds = _table(RefundRow)
 # (propose, confirm, lookup) spend their time in the database instead of building queries.
 _ORDER = (
     select(
-        _orders.c.customer_email, _orders.c.placed_at, _items,
+        _orders.c.customer_email, _orders.c.placed_at, _orders.c.currency.label("currency"),
+        _items,
         _requests.c.status.label("request_status"),
         _requests.c.after_shipment.label("request_after_shipment"),
         _flags.c.id.label("flag_id"),
@@ -223,7 +224,7 @@ class SqlRepository:
             return None
         first = rows[0]
         order = Order(order_id, first.customer_email, utc(first.placed_at),
-                      tuple(_item(r) for r in rows))
+                      tuple(_item(r) for r in rows), first.currency)
         histories = {
             r.id: ItemHistory(
                 SellerRequest(order_id, r.id, RequestStatus(r.request_status),
@@ -441,7 +442,8 @@ class SqlRepository:
         )
         return {
             r.item_id: {
-                "reason": r.reason, "channel": r.channel, "at": utc(r.created_at).isoformat(),
+                "reason": r.reason, "reason_text": r.reason_text, "channel": r.channel,
+                "at": utc(r.created_at).isoformat(),
                 "by": f"{r.actor_kind}:{r.actor_email}",
             }
             for r in rows
@@ -553,7 +555,8 @@ class SeedWriter:
 
     def order(self, o: Order) -> None:
         self.connection.execute(insert(_orders).values(
-            id=o.id, customer_email=o.customer_email, placed_at=o.placed_at))
+            id=o.id, customer_email=o.customer_email, placed_at=o.placed_at,
+            currency=o.currency))
         self.connection.execute(insert(_items), [
             dict(id=i.id, order_id=o.id, position=n, title=i.title, qty=i.qty,
                  unit_price=i.unit_price, seller=i.seller, status=i.status.value)

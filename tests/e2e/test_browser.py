@@ -122,7 +122,7 @@ def test_a_customer_cancels_one_item_of_a_two_item_order_with_the_picker(
     expect(card.get_by_test_id("item-A1")).to_contain_text("Wireless headphones")
     expect(card.get_by_test_id("item-A2")).to_contain_text("Cable Co")
     expect(card.get_by_test_id("pick-A2")).to_be_disabled()  # third party, window over (P5)
-    expect(page.get_by_text("lookup_order").first).to_be_visible()  # the tool step
+    expect(page.get_by_text("Looked up order 112-0000001").first).to_be_visible()  # the step
     shot(page, "02-order-card")
 
     card.get_by_test_id("pick-A1").click()

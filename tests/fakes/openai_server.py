@@ -37,10 +37,11 @@ class Step:
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
     delay_s: float = 0.0
+    pace_s: float = 0.0  # streamed: a pause before each word, as a model that takes its time
 
 
-def say(text: str) -> Step:
-    return Step("answer", content=text)
+def say(text: str, pace_s: float = 0.0) -> Step:
+    return Step("answer", content=text, pace_s=pace_s)
 
 
 def call(name: str, args: dict[str, Any] | str, *more: tuple[str, dict[str, Any] | str],
@@ -195,6 +196,9 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             usage = bool((body.get("stream_options") or {}).get("include_usage"))
             for chunk in _chunks(step, body.get("model", "?"), usage):
+                if step.pace_s and chunk.get("choices") and \
+                        chunk["choices"][0]["delta"].get("content"):
+                    time.sleep(step.pace_s)
                 self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
                 self.wfile.flush()
             self.wfile.write(b"data: [DONE]\n\n")

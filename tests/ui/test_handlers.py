@@ -95,22 +95,22 @@ async def test_a_browser_claiming_the_staff_profile_still_gets_the_customer_assi
         assert session.conversation.engine.agent.role == "customer"  # type: ignore[attr-defined]
         assert b.session.chat_profile == "Customer assistant"
         await say("show me order 112-0000009")  # Bob's order
-        assert '"code": "not_found"' in b.steps()[-1]["output"]
-        assert "Electric kettle" not in b.steps()[-1]["output"]
+        assert b.steps()[-1]["name"] == "Looked for order 112-0000009"  # not found
+        assert not b.steps()[-1].get("output")  # a customer's step carries no tool result
+        assert all("Electric kettle" not in m for m in b.messages())
         assert not b.elements("OrderCard")
 
 
 # --- a message, its tool steps and cards ----------------------------------------------------
-async def test_a_message_shows_each_tool_call_as_a_step_and_the_order_as_a_card(
+async def test_a_message_shows_each_tool_call_as_a_plain_line_and_the_order_as_a_card(
     app: App, browser: BrowserFactory,
 ) -> None:
     async with browser(ANA.email) as b:
         await app_module.on_chat_start()
         await say("Where is order 112-0000001?")
         steps = b.steps()
-        assert [s["name"] for s in steps] == ["lookup_order"]
-        assert '"order_id": "112-0000001"' in steps[0]["input"]
-        assert "Wireless headphones" in steps[0]["output"]
+        assert [s["name"] for s in steps] == ["Looked up order 112-0000001"]
+        assert not steps[0].get("input") and not steps[0].get("output")  # no JSON, no ids
         cards = b.elements("OrderCard")
         assert len(cards) == 1
         props = cards[0]["props"]
@@ -118,7 +118,7 @@ async def test_a_message_shows_each_tool_call_as_a_step_and_the_order_as_a_card(
         assert props["order"]["order_id"] == "112-0000001"
         items = {i["id"]: i for i in props["order"]["items"]}
         assert items["A1"] == {**items["A1"], "title": "Wireless headphones", "qty": 1,
-                               "price": "59.99", "seller": "shop", "status": "unshipped",
+                               "price": "€59.99", "seller": "shop", "status": "unshipped",
                                "can": "cancel"}
         assert items["A2"]["seller"] == "Cable Co"
         assert {r["value"] for r in props["reasons"]} >= {"no_longer_needed", "other"}
@@ -134,6 +134,31 @@ async def test_staff_see_the_order_card_without_the_picker(
         assert len(cards) == 1 and cards[0]["props"]["pickable"] is False
         assert [i["can"] for i in cards[0]["props"]["order"]["items"]] == ["cancel",
                                                                          "request_seller"]
+        assert "(P5)" in cards[0]["props"]["order"]["items"][1]["why"]  # staff see rule ids
+
+
+async def test_staff_may_expand_a_step_for_the_tool_result_with_rule_ids(
+    app: App, browser: BrowserFactory,
+) -> None:
+    async with browser(SAM.email) as b:
+        await app_module.on_chat_start()
+        await say("Is order 112-0000009 cancellable?")
+        [step] = b.steps()
+        assert step["name"] == "Looked up order 112-0000009"
+        assert '"order_id": "112-0000009"' in step["input"]
+        assert '"P5"' in step["output"] and "Electric kettle" in step["output"]
+
+
+async def test_a_customers_text_and_cards_carry_no_rule_ids(
+    app: App, browser: BrowserFactory,
+) -> None:
+    async with browser(ANA.email) as b:
+        await app_module.on_chat_start()
+        await say("Did my cancellation go through?")
+        await say("Show me order 112-0000001")
+        assert b.messages() and not any("(P" in m for m in b.messages())
+        [card] = b.elements("OrderCard")
+        assert all("(P" not in str(i["why"]) for i in card["props"]["order"]["items"])
 
 
 # --- the picker, Confirm and Keep ------------------------------------------------------------
@@ -306,10 +331,10 @@ async def test_the_cancelled_orders_view_lists_what_the_store_records(
         cards = b.elements("CancelledOrders")
         assert cards, b.events("element")
         orders = {o["order_id"]: o for o in cards[-1]["props"]["orders"]}
-        assert orders["112-0000001"]["refunded"] == "59.99"
+        assert orders["112-0000001"]["refunded"] == "€59.99"
         assert orders["112-0000001"]["confirmation_emails"] == 1
         assert "112-0000005" in orders  # cancelled in the world already
-        assert [s["name"] for s in b.steps()][-1] == "check_cancelled"
+        assert [s["name"] for s in b.steps()][-1] == "Checked your cancellations"
 
 
 async def test_did_my_cancellation_go_through_answers_from_the_cancelled_view(
@@ -318,7 +343,7 @@ async def test_did_my_cancellation_go_through_answers_from_the_cancelled_view(
     async with browser(ANA.email) as b:
         await app_module.on_chat_start()
         await say("Did my cancellation go through?")
-        assert [s["name"] for s in b.steps()] == ["check_cancelled"]
+        assert [s["name"] for s in b.steps()] == ["Checked your cancellations"]
         assert b.elements("CancelledOrders")
 
 
@@ -333,7 +358,8 @@ async def test_a_conversation_is_persisted_and_resumed_with_its_history(
     await settle()
     thread = await app.layer.get_thread(thread_id)
     assert thread is not None and thread["userIdentifier"] == ANA.email
-    assert [s["name"] for s in thread["steps"] if s["type"] == "tool"] == ["lookup_order"]
+    assert [s["name"] for s in thread["steps"] if s["type"] == "tool"] == [
+            "Looked up order 112-0000001"]
     assert [e["name"] for e in thread["elements"] or []] == ["OrderCard"]
     async with browser(ANA.email, thread_id=thread_id):
         await app_module.on_chat_resume(thread)

@@ -72,7 +72,7 @@ async def test_a_customer_cancels_one_item_over_the_wire_and_sees_it_in_the_canc
 ) -> None:
     ana = await signed_in(server, clients, ANA)
     await ana.send("Show me order 112-0000001")
-    assert [s["name"] for s in ana.steps()] == ["lookup_order"]
+    assert [s["name"] for s in ana.steps()] == ["Looked up order 112-0000001"]
     card = ana.elements("OrderCard")[-1]["props"]
     assert card["pickable"] and [i["id"] for i in card["order"]["items"]] == ["A1", "A2"]
 
@@ -126,7 +126,9 @@ async def test_forged_actions_and_a_claimed_profile_change_nothing(
 
     bob = await signed_in(server, clients, BOB, chat_profile="Support desk")
     await bob.send("Is order 112-0000004 cancellable?")
-    assert '"code": "not_found"' in bob.steps()[-1]["output"]  # customer rules despite profile
+    # customer rules despite the profile: not found, and a customer's plain step line
+    assert bob.steps()[-1]["name"] == "Looked for order 112-0000004"
+    assert not bob.steps()[-1].get("output")
     assert not bob.elements("OrderCard")
     before = count(server.store(), "cancellations")
     forged = [
