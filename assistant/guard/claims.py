@@ -53,7 +53,8 @@ _ACTIVE = re.compile(r"(?:\b(?:i|we|they)(?:'ve|'d|\s+have|\s+had)?)(?:\s+\w+){0
 _EVERY = re.compile(r"\b(?:both|every|everything|entire|whole|fully|completely|the lot|all "
                     r"(?:of\s+)?(?:it|them|items|the items|your items|the|of the|your)|it's all"
                     r"|is all|are all|all\s+(?=cancel{1,2}ed))\b", _I)
-_AMOUNT = re.compile(r"(?<![\d\-])[£$€]?(\d{1,7}\.\d{2})(?![\d\-])")
+# "59.99", "€1,199.00": money as the reader sees it, thousands grouped.
+_AMOUNT = re.compile(r"(?<![\d\-,])[£$€]?((?:\d{1,3}(?:,\d{3})+|\d{1,7})\.\d{2})(?![\d\-])")
 _ZERO = re.compile(r"(?:sent|so far|refunded|e-?mails?)\s*:\s*0(?:\.00)?\b", _I)
 # A dash ends a clause, unless it follows an outcome as a label: "cancelled — Mouse, Cable".
 _CLAUSE = re.compile(r";|\s+(?:but|however|although|though|whereas|while|except|because)\s+|"
@@ -135,7 +136,7 @@ def _read_clause(
             if kind == "refund" and _ZERO.search(clause):
                 continue
             subjects = _subjects(kind, clause, offset, m, inside)
-            amounts = tuple(Decimal(a) for a in _AMOUNT.findall(clause))
+            amounts = tuple(Decimal(a.replace(",", "")) for a in _AMOUNT.findall(clause))
             unknown = not subjects and kind not in ("request", "approved", "denied", "email") and \
                 _names_something_else(clause, m)
             claims.append(Claim(_refine(kind, clause), offset + m.start(), offset + m.end(),

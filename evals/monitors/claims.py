@@ -120,7 +120,8 @@ _LABEL = re.compile(r"^\s*[:\u2014\u2013-]")
 _NEW_SUBJECT = re.compile(r"(?:,\s*|\s+and\s+)(?=(?:the|your|my|it|they|this|that|i|we)\b"
                           r"[^,.;]{0,40}?\b(?:is|are|was|were|has|have|had|can|could|will|"
                           r"'ve|'s|'re|'ll)\b)", _X)
-_AMOUNT = re.compile(r"(?<![\d-])(\d+\.\d{2})(?![\d-])")
+# "59.99", "1,199.00" (grouped thousands, as money is written for the reader).
+_AMOUNT = re.compile(r"(?<![\d,-])((?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2})(?![\d-])")
 
 
 @dataclass(frozen=True)
@@ -289,7 +290,7 @@ def _said(kind: str, part: str, start: int, names: Names, state: str = "",
     slot = part[start:] if first_person else part[:start]
     unknown = not chosen and not state and _unknown(slot)
     return Said(kind, items, orders, bool(_EVERYTHING.search(part)),
-                tuple(Decimal(a) for a in _AMOUNT.findall(part)), state, unknown)
+                tuple(Decimal(a.replace(",", "")) for a in _AMOUNT.findall(part)), state, unknown)
 
 
 def _end_of_word(text: str, start: int) -> int:

@@ -74,3 +74,17 @@ def test_the_monitor_is_stricter_than_the_guard_about_what_it_refers_to() -> Non
         assert not guard_says.changed and monitor_says
     finally:
         world.store.engine.dispose()
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("Refunded so far: €1,199.00; confirmation e-mails sent: 1.", "1199.00"),
+    ("Refund of $12,345.50 to the original payment method.", "12345.50"),
+    ("Refund of 59.99 to the original payment method.", "59.99"),
+])
+def test_money_with_grouped_thousands_is_read_whole_by_the_monitor_and_the_guard(
+        text: str, amount: str) -> None:
+    from assistant.guard import claims as guard
+    from evals.monitors import claims as monitor
+
+    assert [a.replace(",", "") for a in monitor._AMOUNT.findall(text)] == [amount]
+    assert [a.replace(",", "") for a in guard._AMOUNT.findall(text)] == [amount]
