@@ -31,11 +31,19 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.replace("'", ""))
 
 
+# "-ves" plurals of "-f"/"-fe" words ("scarves", "knives"); not "gloves" or "sleeves".
+_VES = {"scarves": "scarf", "knives": "knife", "shelves": "shelf", "leaves": "leaf",
+        "halves": "half", "loaves": "loaf", "wolves": "wolf", "calves": "calf",
+        "wives": "wife", "lives": "life", "thieves": "thief", "hooves": "hoof"}
+
+
 @lru_cache(maxsize=8192)
 def stem(word: str) -> str:
     """Plural to singular, roughly: enough for "headphones"/"headphone", "boxes"/"box"."""
     if word in en.UNCHANGED_PLURALS:
         return word
+    if word in _VES:
+        return _VES[word]
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes", "zes")):

@@ -13,7 +13,8 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(by (a )?mistake|mistaken(ly)?|(a|my|was a|honest) mistake|mistake|accident(al)?"
         r"(ly)?|by error|in error|(ordered|bought|picked|chose|got) (the |a )?wrong|wrong (item|"
         r"size|colou?r|one|product|model|thing|variant|version|quantity|amount|card|account|"
-        r"address|payment method)|(ordered|bought|"
+        r"address|payment method)|(ordered|bought|got) (way |far |a few |a lot )?too many|"
+        r"(ordered|bought|"
         r"purchased|placed) (it |them |this |that |the order )?twice|duplicate|double[- ]?(order"
         r"|ordered|purchase|bought)|didn'?t mean to|did not mean to|never meant to|"
         r"unintentional(ly)?|mis-?click(ed)?|clicked (the )?wrong|fat[- ]finger\w*|oops)\b")),

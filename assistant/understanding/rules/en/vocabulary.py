@@ -126,6 +126,7 @@ _FAMILY_GROUPS: dict[str, str] = {
     "sunglasses": "sunglasses shades sunnies",
     "planter": "planter pot flowerpot plantpot",
     "curtain": "curtain drape panel voile blind",
+    "blender": "blender smoothie liquidiser liquidizer nutribullet",
     "barbecue": "barbecue bbq braai",
     "cable": "cable cord lead wire",
     "charger": "charger adapter adaptor plug",
