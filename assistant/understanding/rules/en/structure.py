@@ -26,7 +26,9 @@ _DET = r"(?:the|my|that|this|those|these|our|your|her|his|their)\b"
 # Markers that keep whatever follows them: "except the lamp", "everything but 2 mugs".
 KEEP_BEFORE = re.compile(
     r"\b(?:except(?:\s+for)?|but\s+not|apart\s+from|other\s+than|excluding|besides|"
-    r"not\s+including|minus|save\s+for|leaving\s+out|leave\s+out|without|"
+    r"not\s+including|minus|save\s+for|leaving\s+out|leave\s+out|"
+    # "no point without the shoes" says why, it keeps nothing.
+    r"(?<!point\s)(?<!use\s)(?<!useless\s)(?<!pointless\s)without|"
     r"but\s+(?:keep|leave))\s+(?P<phrase>[a-z0-9][^,;.!?]*)")
 # Verbs that keep only an item said with a determiner: "keep the lamp", "not the cable",
 # "don't cancel my mug" (and not "keep me posted", "not needed", "leave a review").

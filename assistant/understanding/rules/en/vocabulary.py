@@ -25,6 +25,7 @@ TYPOS: dict[str, str] = {
     "evrything": "everything", "everyting": "everything",
     "evertyhing": "everything", "eveything": "everything", "mistaik": "mistake",
     "mistak": "mistake", "misstake": "mistake", "mistke": "mistake", "tonite": "tonight",
+    "n": "and",
 }
 
 # Plurals that are also singulars (not to be cut to "glasse" or "serie").
