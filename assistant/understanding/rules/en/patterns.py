@@ -29,7 +29,9 @@ CANCEL = any_of(
     r"\bcall (it |the order |them )?off\b", r"\bscrap\b", r"\bget rid of\b",
     r"\bdrop (it|them|this|that|the|my|these|those)\b",
     r"\b(want|wants|need|needs|like|get|have|had) (it|them|this|that|these|those|the|my|both|"
-    r"all|every)\b[^.?!]{0,40}\bcancell?ed\b",  # "he wants both items cancelled"
+    r"all|every|everything|the whole)\b[^.?!]{0,40}\bcancell?ed\b",  # "he wants both items
+    # cancelled"
+    r"\b(wants?|wanted|would like) (to get )?out of (it|them|this|that|the|my|her|his|their)\b",
     r"\bundo (my|the) (order|purchase)\b",
     r"\bstop (the|my) (order|delivery|shipment|purchase)\b",
     r"\bremove\b[^.?!]{0,60}\b(from|off) (my |the |this |that )?(order\b|#|[a-z-]*\d)",

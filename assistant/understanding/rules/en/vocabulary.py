@@ -59,7 +59,8 @@ cancellable possible delivery shipping shipped status placed check tell entire e
 except apart besides minus plus additionally addition another first second third both either
 id ids caller calling line tomorrow morning evening night week weeks day days hour
 year years month months oh ah um uh haha hah btw next annoying typical seriously damn
-shame bummer unfortunate frustrating ridiculous nice wonderful say said
+shame bummer unfortunate frustrating ridiculous nice wonderful say said himself herself
+itself themselves myself yourself
 hours minute minutes moment hurry urgent urgently immediately sorry excuse guys mate recent
 newest previous current most arrive arrives arriving come coming came elsewhere cheaper
 better price deal able think guess maybe perhaps probably definitely surely certainly already
