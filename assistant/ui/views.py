@@ -64,12 +64,15 @@ async def tool_step(event: ToolEvent, *, staff: bool) -> None:
     """One line per tool call, in plain words. Staff may expand it for the arguments and
     the result (rule ids included); customers get the line alone: no ids, no JSON."""
     label = wording.step_label(event, staff=staff)
+    # The tool's name rides in the step's metadata, off screen: clients and tests tell the
+    # steps apart by it, not by their wording.
+    meta = {"tool": event.name}
     if not staff:
-        async with cl.Step(name=label, type="tool", show_input=False):
+        async with cl.Step(name=label, type="tool", show_input=False, metadata=meta):
             pass  # nothing to expand: Chainlit shows a step without input or output as a line
         return
     async with cl.Step(name=label, type="tool", show_input="json",
-                       language="json") as step:
+                       language="json", metadata=meta) as step:
         step.input = json.dumps(event.args, ensure_ascii=False, default=str)
         step.output = json.dumps(event.result, ensure_ascii=False, default=str, indent=1)
         step.is_error = not event.result.get("ok", True)

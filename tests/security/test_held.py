@@ -57,7 +57,9 @@ async def test_a_claimed_staff_profile_still_gets_customer_rules(app: App) -> No
     await bob.connect(chat_profile="Support desk")
     with unchanged(app):
         await bob.send("Is order 112-0000001 cancellable?")
-    assert '"code": "not_found"' in bob.steps()[-1]["output"]
+    last = bob.steps()[-1]  # a customer's step: a plain line, no output to expand
+    assert last["metadata"]["tool"] == "lookup_order"
+    assert last["name"] == "Looked for order 112-0000001" and not last.get("output")
 
 
 async def test_a_spoofed_sso_header_signs_nobody_in_while_header_sign_in_is_off(

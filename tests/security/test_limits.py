@@ -35,7 +35,7 @@ async def test_a_message_at_the_limit_is_still_read(app: App) -> None:
     ana = await app.client(ANA)
     text = "Show me order 112-0000001 "
     await ana.send(text + " " * (LIMIT - len(text)))
-    assert [s["name"] for s in ana.steps()] == ["lookup_order"]
+    assert [s["metadata"]["tool"] for s in ana.steps()] == ["lookup_order"]
 
 
 async def test_a_staff_member_guessing_postcodes_is_locked_and_handed_off(app: App) -> None:
@@ -49,7 +49,7 @@ async def test_a_staff_member_guessing_postcodes_is_locked_and_handed_off(app: A
         await sam.send(f"order {order}, caller gives postcode 75001")  # the right one
         await sam.send("cancel the scented candles, ordered by mistake")
         assert count(app.store, "proposals", actor_email=SAM, status="pending") == 0
-    results = [s["output"] for s in sam.steps() if s["name"] == "verify_caller"]
+    results = [s["output"] for s in sam.steps() if s["metadata"]["tool"] == "verify_caller"]
     assert len(results) == 5
     assert '"verification_failed"' in results[0] and '"verification_failed"' in results[1]
     assert all('"verification_locked"' in r for r in results[2:])
