@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from assistant.conversation import Conversation
 from assistant.reply import Reply, ToolEvent
-from assistant.ui import accounts, backoffice, runtime, views
+from assistant.ui import accounts, backoffice, pools, runtime, views
 from assistant.ui.datalayer import thread_steps
 from assistant.ui.payloads import BadPayload, Click, Pick, parse_click, parse_pick
 from assistant.ui.security import limits, tokens
@@ -53,8 +53,12 @@ class ChatSession:
             return reply
         if await backoffice.command(self.conversation.actor, text):
             return None  # a staff command (the handoff queue, returns), not for the assistant
-        async with self.lock:
-            reply = await asyncio.to_thread(self.conversation.send, text)
+        arrived = pools.arrived()  # the turn's deadline counts its wait, for the lock too
+        async with self.lock, pools.turn_slot(arrived) as admitted:
+            if not admitted:  # at once, rather than a turn that starts too late to finish
+                reply = Reply(pools.BUSY, error="busy")
+            else:
+                reply = await pools.turn(arrived, self.conversation.send, text)
             await self.show(reply)
             return reply
 
@@ -67,7 +71,7 @@ class ChatSession:
             if click is None:
                 reply = Reply(STALE, error="stale_button")
             else:
-                reply = await asyncio.to_thread(self.conversation.click, action,
+                reply = await pools.quick(self.conversation.click, action,
                                                 click.proposal_id, click.fingerprint)
             await self.show(reply)
             return reply
@@ -77,7 +81,7 @@ class ChatSession:
         user and this chat, with everything re-checked."""
         async with self.lock:
             try:
-                reply = await asyncio.to_thread(self._propose, parse_pick(payload))
+                reply = await pools.quick(self._propose, parse_pick(payload))
             except BadPayload:
                 reply = Reply("That selection isn't valid; nothing was changed.",
                               error="bad_payload")
@@ -86,7 +90,7 @@ class ChatSession:
 
     async def on_show_cancelled(self) -> Reply:
         async with self.lock:
-            reply = await asyncio.to_thread(self._cancelled)
+            reply = await pools.quick(self._cancelled)
             await self.show(reply)
             return reply
 

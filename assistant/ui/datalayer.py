@@ -13,7 +13,6 @@ schema outside Alembic, and one place to enforce who may touch a thread:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -35,8 +34,10 @@ from chainlit.types import (
 )
 from chainlit.user import PersistedUser, User
 from sqlalchemy import Connection, Engine, Table, delete, exists, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
-from assistant.ui import ownership
+from assistant.ui import ownership, pools
+from assistant.ui.history_writes import OrderedRetries
 from store.sql.chat_orm import (
     ChatElementRow,
     ChatFeedbackRow,
@@ -132,6 +133,11 @@ def _writer() -> tuple[str | None, str | None, str] | None:
     return user_id, (user.identifier if user else None), session.thread_id
 
 
+def _own_thread() -> str | None:
+    who = _writer()
+    return who[2] if who else None
+
+
 def _may_write(conn: Connection, thread_id: str | None) -> bool:
     """A session writes to its own thread, or to a thread its user owns; nothing else."""
     who = _writer()
@@ -182,32 +188,29 @@ def _upsert(conn: Connection, table: Table, key: str, values: dict[str, Any]) ->
 
 
 class ChatDataLayer(BaseDataLayer):
-    """Chainlit's persistence on the store's engine. Blocking SQL runs in worker threads;
-    writes are serialised so a step's create and its updates land in the order sent."""
+    """Chainlit's persistence on the store's engine. Blocking SQL runs in the history pool;
+    writes are serialised per thread, so a step's create and its updates land in the order
+    sent, and retried while the database is unreachable (history_writes.py)."""
 
     def __init__(self, engine: Engine, max_message_chars: int = MAX_MESSAGE_CHARS) -> None:
         self.engine = engine
         self.max_message_chars = max_message_chars
-        self._write_lock = asyncio.Lock()
+        self.retries = OrderedRetries()
 
     async def _read(self, fn: Callable[[Connection], T]) -> T:
         def run() -> T:
             with self.engine.connect() as conn:
                 return fn(conn)
 
-        return await asyncio.to_thread(run)
+        return await pools.history(run)
 
-    async def _write(self, fn: Callable[[Connection], T], what: str) -> T | None:
+    async def _write(self, fn: Callable[[Connection], T], what: str, key: str) -> T | None:
         def run() -> T:
             with self.engine.begin() as conn:
                 return fn(conn)
 
-        async with self._write_lock:
-            try:
-                return await asyncio.to_thread(run)
-            except Exception:  # Chainlit fires these as background tasks: log, don't crash
-                log.exception("chat history: %s failed", what)
-                return None
+        # Chainlit fires these as background tasks: never raise, never drop silently.
+        return await self.retries.run(key, lambda: pools.history(run), what)
 
     # --- users -------------------------------------------------------------------------
     async def get_user(self, identifier: str) -> PersistedUser | None:
@@ -228,12 +231,17 @@ class ChatDataLayer(BaseDataLayer):
             changed = conn.execute(
                 update(USERS).where(USERS.c.identifier == user.identifier).values(metadata=meta)
             ).rowcount
-            if not changed:
-                conn.execute(insert(USERS).values(id=str(uuid.uuid4()),
-                                                  identifier=user.identifier, metadata=meta,
-                                                  created_at=_now()))
+            if not changed:  # a concurrent first sign-in may insert it first: then update
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(USERS).values(
+                            id=str(uuid.uuid4()), identifier=user.identifier, metadata=meta,
+                            created_at=_now()))
+                except IntegrityError:
+                    conn.execute(update(USERS).where(USERS.c.identifier == user.identifier)
+                                 .values(metadata=meta))
 
-        await self._write(w, "create_user")
+        await self._write(w, "create_user", f"user:{user.identifier}")
         return await self.get_user(user.identifier)
 
     # --- threads -----------------------------------------------------------------------
@@ -313,7 +321,7 @@ class ChatDataLayer(BaseDataLayer):
             else:
                 conn.execute(update(THREADS).where(THREADS.c.id == thread_id).values(**values))
 
-        await self._write(w, "update_thread")
+        await self._write(w, "update_thread", thread_id)
 
     async def delete_thread(self, thread_id: str) -> None:
         def w(conn: Connection) -> None:
@@ -323,7 +331,7 @@ class ChatDataLayer(BaseDataLayer):
             conn.execute(delete(STEPS).where(STEPS.c.thread_id == thread_id))
             conn.execute(delete(THREADS).where(THREADS.c.id == thread_id))
 
-        await self._write(w, "delete_thread")
+        await self._write(w, "delete_thread", thread_id)
 
     async def list_threads(
         self, pagination: Pagination, filters: ThreadFilter
@@ -391,7 +399,7 @@ class ChatDataLayer(BaseDataLayer):
             _ensure_thread(conn, thread_id, values.get("created_at"))
             _upsert(conn, STEPS, step_id, values)
 
-        await self._write(w, what)
+        await self._write(w, what, thread_id)
 
     def _cap_text(self, values: dict[str, Any]) -> None:
         """An over-long user message is refused at the chat's edge and is not kept either:
@@ -412,7 +420,7 @@ class ChatDataLayer(BaseDataLayer):
             conn.execute(delete(FEEDBACKS).where(FEEDBACKS.c.for_id == step_id))
             conn.execute(delete(STEPS).where(STEPS.c.id == step_id))
 
-        await self._write(w, "delete_step")
+        await self._write(w, "delete_step", _own_thread() or step_id)
 
     async def get_favorite_steps(self, user_id: str) -> list[StepDict]:
         return []  # favourites are switched off in .chainlit/config.toml
@@ -435,7 +443,7 @@ class ChatDataLayer(BaseDataLayer):
             _ensure_thread(conn, thread_id, None)
             _upsert(conn, ELEMENTS, element_id, values)
 
-        await self._write(w, "create_element")
+        await self._write(w, "create_element", thread_id)
 
     async def get_element(self, thread_id: str, element_id: str) -> ElementDict | None:
         def q(conn: Connection) -> ElementDict | None:
@@ -455,7 +463,7 @@ class ChatDataLayer(BaseDataLayer):
                 return
             conn.execute(delete(ELEMENTS).where(ELEMENTS.c.id == element_id))
 
-        await self._write(w, "delete_element")
+        await self._write(w, "delete_element", thread_id or _own_thread() or element_id)
 
     # --- feedback ------------------------------------------------------------------------
     # Feedback arrives over HTTP, naming a message by id: the request's signed-in user must
@@ -482,7 +490,7 @@ class ChatDataLayer(BaseDataLayer):
             else:
                 log.warning("refused to move feedback %s to another step", feedback_id)
 
-        await self._write(w, "upsert_feedback")
+        await self._write(w, "upsert_feedback", f"feedback:{feedback_id}")
         return feedback_id
 
     async def delete_feedback(self, feedback_id: str) -> bool:
@@ -496,24 +504,28 @@ class ChatDataLayer(BaseDataLayer):
             return bool(conn.execute(
                 delete(FEEDBACKS).where(FEEDBACKS.c.id == feedback_id)).rowcount)
 
-        return bool(await self._write(w, "delete_feedback"))
+        return bool(await self._write(w, "delete_feedback", f"feedback:{feedback_id}"))
 
     async def append_message(self, thread_id: str, author: str, text: str) -> bool:
         """A message from the server into an existing thread that no session has open (a
         support notice). Not for browser-driven writes: callers check the right first."""
+        step_id = str(uuid.uuid4())  # before the first attempt: a retry can't add a second
+
         def w(conn: Connection) -> bool:
             if conn.execute(select(THREADS.c.id).where(THREADS.c.id == thread_id)).first() \
                     is None:
                 return False
+            if conn.execute(select(STEPS.c.id).where(STEPS.c.id == step_id)).first():
+                return True  # an earlier attempt committed, then lost its connection
             now = _now()
             conn.execute(insert(STEPS).values(
-                id=str(uuid.uuid4()), thread_id=thread_id, name=author,
+                id=step_id, thread_id=thread_id, name=author,
                 type="assistant_message", output=text, input="", metadata={},
                 created_at=now, start=now, end=now, streaming=False))
             _ensure_thread(conn, thread_id, now)
             return True
 
-        return bool(await self._write(w, "append_message"))
+        return bool(await self._write(w, "append_message", thread_id))
 
     # --- misc ----------------------------------------------------------------------------
     async def build_debug_url(self) -> str:
