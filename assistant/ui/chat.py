@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from assistant.conversation import Conversation
 from assistant.reply import Reply, ToolEvent
-from assistant.ui import accounts, backoffice, pools, runtime, views
+from assistant.ui import accounts, backoffice, pools, reconnect, runtime, views
 from assistant.ui.datalayer import thread_steps
 from assistant.ui.payloads import BadPayload, Click, Pick, parse_click, parse_pick
 from assistant.ui.security import limits, tokens
@@ -75,6 +75,13 @@ class ChatSession:
                                                 click.proposal_id, click.fingerprint)
             await self.show(reply)
             return reply
+
+    async def restore(self) -> None:
+        """Show the proposal this thread is still waiting on, with live buttons."""
+        async with self.lock:
+            reply = await pools.quick(self.conversation.resume)
+            if reply is not None:
+                await self.show(reply)
 
     async def on_pick(self, payload: Any) -> dict[str, Any]:
         """The order card's "Cancel selected items": a proposal from the core, for this
@@ -139,9 +146,12 @@ class ChatSession:
 
 
 # --- session lifecycle -----------------------------------------------------------------------
-async def start(history: list[BaseMessage] | None = None) -> ChatSession | SellerDesk | None:
+async def start(history: list[BaseMessage] | None = None, *, resumed: bool = False,
+                ) -> ChatSession | SellerDesk | None:
     """Build the chat for the signed-in account. The role is the account's, whatever chat
-    profile the browser claimed; the session's profile is corrected to match."""
+    profile the browser claimed; the session's profile is corrected to match. A session
+    that another process served continues its thread (`reconnect`); a resumed or
+    continued thread shows its waiting proposal again."""
     actor = await accounts.actor_of(views.session_get("user"))
     if actor is None:
         await views.say(NO_ACCOUNT)
@@ -153,11 +163,20 @@ async def start(history: list[BaseMessage] | None = None) -> ChatSession | Selle
         views.session_set(SESSION_KEY, desk)
         await backoffice.show_requests(actor)
         return desk
+    engine = runtime.store().engine
+    if resumed:
+        await pools.quick(reconnect.move, engine, session.id, session.thread_id, actor.email)
+    else:
+        thread_id = await pools.quick(reconnect.settle, engine, session.id,
+                                      session.thread_id, actor.email)
+        resumed, session.thread_id = thread_id != session.thread_id, thread_id
     conversation = Conversation(runtime.engine_for(actor.kind), runtime.store(), actor,
                                 thread_id=session.thread_id, threads=runtime.threads(),
                                 history=history)
     chat = ChatSession(conversation)
     views.session_set(SESSION_KEY, chat)
+    if resumed:
+        await chat.restore()
     return chat
 
 
@@ -170,7 +189,7 @@ async def resume(thread: ThreadDict) -> ChatSession | SellerDesk | None:
         views.session_set(SESSION_KEY, CLOSED)  # and no fresh chat on that thread id either
         await views.say("That conversation isn't available.")
         return None
-    return await start(history_from(thread))
+    return await start(history_from(thread), resumed=True)
 
 
 async def current() -> ChatSession | SellerDesk | None:
