@@ -311,6 +311,8 @@ class ServingSettings(Section):
     auth_workers: int = _var(2, "RESCIND_AUTH_WORKERS", ge=1, le=64)  # password hashing
     db_pool: int = _var(10, "RESCIND_DB_POOL", ge=1, le=500)
     db_overflow: int = _var(20, "RESCIND_DB_OVERFLOW", ge=0, le=500)
+    # off: the schema is someone else's job (`make serve` migrates once, before any worker)
+    migrate: bool = _var(True, "RESCIND_MIGRATE")
 
 
 class CliSettings(Section):
