@@ -44,6 +44,7 @@ from benchmarks.load_users import (
     User,
     cancel_by_chat,
     pick_and_confirm,
+    sign_in_probes,
     talk_while_model_fails,
 )
 from store.db import open_store
@@ -52,6 +53,8 @@ from store.seed import load_world
 ADMIN = os.environ.get("RESCIND_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 TURN_TIMEOUT_S = 10.0  # the app's RESCIND_TURN_TIMEOUT in the run
 OUTAGE_S = 7.0
+ARRIVALS_PER_S = 20  # users signing in per second before the chats start together
+FAULT_AFTER_S = 1.5  # after the chats start
 DB_CONNECTIONS = 40  # all processes together: the server is shared with other work
 
 
@@ -134,6 +137,13 @@ def wait_ready(urls: list[str], timeout: float = 120) -> None:
         time.sleep(0.5)
 
 
+def warm_up(backends: list[str]) -> None:
+    """One sign-in per process first: a deployed process is warm (imports, first hash)."""
+    for url in backends:
+        httpx.post(url + "/login", data={"username": "load0@example.com",
+                                          "password": "rescind"}, timeout=60)
+
+
 def app_env(url: str, model: str, stub_port: int, work: Path) -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": url, "RESCIND_ENV_FILE": "",
            "RESCIND_LOG_LEVEL": "WARNING", "RESCIND_MAILDIR": str(work / "mail"),
@@ -169,25 +179,32 @@ async def run_users(proxy: str, tasks: dict[str, list], model_fault: bool,  # ty
                     fault: str, db_name: str, logs: Path, base: int) -> tuple[Stats, float]:
     stats = Stats()
     emails = list(tasks)
-    ramp_s = max(2.0, len(emails) / 40)  # arrivals spread: sign-ins are CPU work (Argon2)
+    ramp_s = max(2.0, len(emails) / ARRIVALS_PER_S)  # sign-ins are CPU work (Argon2)
     users = [User(proxy, e, stats, TURN_TIMEOUT_S + 20) for e in emails]
+    go, stop = asyncio.Event(), asyncio.Event()
 
     async def one(i: int, user: User) -> None:
         await asyncio.sleep(ramp_s * i / len(users))
         if not model_fault:
-            await cancel_by_chat(user, tasks[user.email])
+            await cancel_by_chat(user, tasks[user.email], go)
         elif i % 2 == 0:
-            await talk_while_model_fails(user, tasks[user.email])
+            await talk_while_model_fails(user, tasks[user.email], go)
         else:
-            await asyncio.sleep(0.5)  # the talkers' turns are already stuck in the model
-            await pick_and_confirm(user, tasks[user.email])
+            await pick_and_confirm(user, tasks[user.email], go)
 
+    running = [asyncio.create_task(one(i, u)) for i, u in enumerate(users)]
+    while stats.arrived < len(users):  # every chat open (sign-ins are over)
+        await asyncio.sleep(0.1)
+    go.set()  # every chat at once, from here
     started_at = time.monotonic()
-    injector = asyncio.create_task(inject(fault, ramp_s * 0.6, db_name, logs, base))
+    probes = asyncio.create_task(sign_in_probes(proxy, emails, stats, stop))
+    injector = asyncio.create_task(inject(fault, FAULT_AFTER_S, db_name, logs, base))
     try:
-        await asyncio.gather(*(one(i, u) for i, u in enumerate(users)))
+        await asyncio.gather(*running)
     finally:
+        stop.set()
         injector.cancel()
+        await probes
         await asyncio.gather(*(u.close() for u in users), return_exceptions=True)
     return stats, time.monotonic() - started_at
 
@@ -231,8 +248,9 @@ def main() -> int:
                    "--logs", str(work), "--db-connections", str(DB_CONNECTIONS)]
         with started(stub if args.model == "stub" else ["true"], env, work / "stub.log"), \
                 started(cluster, env, work / "cluster.log"):
-            wait_ready([f"http://127.0.0.1:{base + i}" for i in range(args.processes)]
-                       + [proxy])
+            backends = [f"http://127.0.0.1:{base + i}" for i in range(args.processes)]
+            wait_ready([*backends, proxy])
+            warm_up(backends)
             stats, took = asyncio.run(run_users(proxy, tasks, model_fault, args.fault,
                                                 db_name, work, base))
             engine = open_store(url, migrate=False).engine
@@ -247,7 +265,8 @@ def report(args: argparse.Namespace, stats: Stats, took: float, stored: int,
     span = (stats.last_confirm_at or 0) - (stats.first_confirm_at or 0)
     rate = stats.confirmed / span if span > 0 else 0.0
     print(f"machine: {os.cpu_count()} cores, {sys.platform}; logs in {work}")
-    for name, values in (("login", stats.login), ("turn", stats.turn),
+    for name, values in (("arrive", stats.arrival_login), ("login", stats.login),
+                         ("turn", stats.turn),
                          ("click", stats.click)):
         print(f"{name:6} n={len(values):5}  p50 {pct(values, 50):6.3f} s  "
               f"p95 {pct(values, 95):6.3f} s  p99 {pct(values, 99):6.3f} s")

@@ -12,6 +12,7 @@ turn deadline) and half use the order card's picker and Confirm, which need no m
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections import Counter
@@ -27,13 +28,15 @@ PASSWORD = "rescind"
 
 @dataclass
 class Stats:
-    login: list[float] = field(default_factory=list)
+    arrival_login: list[float] = field(default_factory=list)  # the sign-ins of the ramp
+    login: list[float] = field(default_factory=list)  # sign-ins while the chats run
     turn: list[float] = field(default_factory=list)
     click: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     confirmed: int = 0
     told_cancelled: set[str] = field(default_factory=set)  # item titles the users were told
     sent: int = 0  # user messages that got an answer
+    arrived: int = 0  # users whose chat is open (or failed to open)
     reconnects: int = 0
     recovered: int = 0  # proposals confirmed after a reconnect
     clear_failures: int = 0  # turns answered with a clear "couldn't" message
@@ -69,11 +72,12 @@ class User:
         self.dropped = False
 
     # --- HTTP ------------------------------------------------------------------------------
-    async def login(self) -> bool:
+    async def login(self, probe: bool = False) -> bool:
         started = time.monotonic()
         r = await self.http.post("/login", data={"username": self.email,
                                                  "password": PASSWORD})
-        self.stats.login.append(time.monotonic() - started)
+        (self.stats.login if probe else self.stats.arrival_login).append(
+            time.monotonic() - started)
         if r.status_code != 200:
             self.stats.errors[f"login {r.status_code}"] += 1
         return r.status_code == 200
@@ -172,14 +176,52 @@ class User:
         await self.http.aclose()
 
 
+async def sign_in_probes(base: str, emails: list[str], stats: Stats, stop: asyncio.Event,
+                         every_s: float = 0.25) -> None:
+    """Sign-ins while the chats run (each a fresh browser): what a newcomer waits."""
+    i = 0
+    while not stop.is_set():
+        probe = User(base, emails[i % len(emails)], stats, 30)
+        try:
+            await probe.login(probe=True)
+        except httpx.HTTPError:
+            stats.errors["sign-in probe failed"] += 1
+        finally:
+            await probe.close()
+        i += 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)
+
+
 def request_for(task: Task) -> str:
     return f"Please cancel item {task.item_id} of order {task.order_id}, I no longer need it"
 
 
 # --- scenarios ---------------------------------------------------------------------------------
-async def cancel_by_chat(user: User, tasks: list[Task]) -> None:
-    """Sign in; per task: ask, then Confirm the proposal. Reconnect and go on if dropped."""
-    if not await user.login():
+async def arrive(user: User, go: asyncio.Event) -> bool:
+    """Sign in and open the chat, then wait until every user has: the chats run at once."""
+    try:
+        return await _open_chat(user)
+    finally:
+        user.stats.arrived += 1
+        await go.wait()
+
+
+async def _open_chat(user: User) -> bool:
+    try:
+        ok = await user.login()
+        if ok:
+            await user.connect()
+    except (TimeoutError, Disconnected, httpx.HTTPError,
+            socketio.exceptions.ConnectionError) as e:
+        user.stats.errors[f"could not open a chat ({type(e).__name__})"] += 1
+        ok = False
+    return ok
+
+
+async def cancel_by_chat(user: User, tasks: list[Task], go: asyncio.Event) -> None:
+    """Per task: ask, then Confirm the proposal. Reconnect and go on if dropped."""
+    if not await arrive(user, go):
         return
     for task in tasks:
         for _attempt in range(4):
@@ -196,9 +238,9 @@ async def cancel_by_chat(user: User, tasks: list[Task]) -> None:
                 mark = len(user.events)
                 await user.send(request_for(task))
                 payload = user.live_confirm(mark)
-                if payload is None:
-                    user.stats.errors["no proposal"] += 1
-                    break
+                if payload is None:  # e.g. the database was away: said so; try again
+                    await asyncio.sleep(1.0)
+                    continue
                 await user.confirm(payload, task)
                 break
             except (Disconnected, httpx.HTTPError, socketio.exceptions.ConnectionError):
@@ -208,15 +250,14 @@ async def cancel_by_chat(user: User, tasks: list[Task]) -> None:
                 user.stats.errors["turn timed out"] += 1
                 user.dropped = True
         else:
-            user.stats.errors["gave up"] += 1
+            user.stats.errors["no proposal after 4 tries"] += 1
 
 
-async def talk_while_model_fails(user: User, tasks: list[Task]) -> None:
+async def talk_while_model_fails(user: User, tasks: list[Task], go: asyncio.Event) -> None:
     """Ask, and expect a clear answer (no proposal) within the turn deadline."""
-    if not await user.login():
+    if not await arrive(user, go):
         return
     try:
-        await user.connect()
         for task in tasks[:1]:
             mark = len(user.events)
             said = await user.send(request_for(task))
@@ -228,12 +269,12 @@ async def talk_while_model_fails(user: User, tasks: list[Task]) -> None:
         user.stats.errors["no answer in time"] += 1
 
 
-async def pick_and_confirm(user: User, tasks: list[Task]) -> None:
+async def pick_and_confirm(user: User, tasks: list[Task], go: asyncio.Event) -> None:
     """The order card's picker and Confirm: no model involved."""
-    if not await user.login():
+    if not await arrive(user, go):
         return
     try:
-        await user.connect()
+        await asyncio.sleep(0.5)  # the talkers' turns are already stuck in the model
         for task in tasks:
             mark = len(user.events)
             r = await user.action("pick_items", {"order_id": task.order_id,

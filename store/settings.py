@@ -306,7 +306,9 @@ class ServingSettings(Section):
     """How much one app process takes on at once (`assistant/ui/pools.py`), and its share
     of the database's connections (`make serve` divides max_connections among processes)."""
 
-    max_turns: int = _var(256, "RESCIND_MAX_TURNS", ge=1, le=4096)  # turns running at once
+    # Turns running at once; unset: 256 with a language model (they wait on it), twice the
+    # cores with the offline engine (its turns are CPU work: more threads only add waiting).
+    max_turns: int | None = _var(None, "RESCIND_MAX_TURNS", ge=1, le=4096)
     turn_queue: int = _var(256, "RESCIND_TURN_QUEUE", ge=0, le=100_000)  # waiting beyond those
     auth_workers: int = _var(2, "RESCIND_AUTH_WORKERS", ge=1, le=64)  # password hashing
     db_pool: int = _var(10, "RESCIND_DB_POOL", ge=1, le=500)

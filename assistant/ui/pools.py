@@ -20,17 +20,19 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import ParamSpec, TypeVar
 
-from assistant.config import TURN_ARRIVED
+from assistant.config import TURN_ARRIVED, ModelConfig
 from store.settings import LimitSettings, ServingSettings
 
 P = ParamSpec("P")
 T = TypeVar("T")
+LLM_TURNS = 256
 QUICK_WORKERS = 16  # short store calls; the connection pool is the real bound
 HISTORY_WORKERS = 8
 BUSY = ("I'm handling a lot of conversations right now and couldn't get to your message "
@@ -71,10 +73,21 @@ class TurnGate:
             self.inside -= 1
 
 
+def turn_slots(serving: ServingSettings, is_llm: bool) -> int:
+    """RESCIND_MAX_TURNS, else by what a turn waits for: a model (I/O: many at once) or the
+    CPU (the offline engine: a few, so that the event loop keeps the GIL often enough to
+    answer sign-ins and clicks)."""
+    if serving.max_turns is not None:
+        return serving.max_turns
+    return LLM_TURNS if is_llm else 2 * (os.cpu_count() or 1)
+
+
 class Pools:
-    def __init__(self, serving: ServingSettings, turn_timeout_s: float) -> None:
+    def __init__(self, serving: ServingSettings, turn_timeout_s: float,
+                 is_llm: bool = True) -> None:
         self.turn_timeout_s = turn_timeout_s
-        self.turns = ThreadPoolExecutor(serving.max_turns, thread_name_prefix="rescind-turn")
+        self.running = turn_slots(serving, is_llm)
+        self.turns = ThreadPoolExecutor(self.running, thread_name_prefix="rescind-turn")
         self.quick = ThreadPoolExecutor(QUICK_WORKERS, thread_name_prefix="rescind-quick")
         self.auth = ThreadPoolExecutor(serving.auth_workers, thread_name_prefix="rescind-auth")
         self.history = ThreadPoolExecutor(HISTORY_WORKERS,
@@ -86,13 +99,14 @@ class Pools:
         loop = asyncio.get_running_loop()
         if loop not in self._gates:
             self._gates = {k: v for k, v in self._gates.items() if not k.is_closed()}
-            self._gates[loop] = TurnGate(self._serving.max_turns, self._serving.turn_queue)
+            self._gates[loop] = TurnGate(self.running, self._serving.turn_queue)
         return self._gates[loop]
 
 
 @functools.cache
 def pools() -> Pools:
-    return Pools(ServingSettings.load(), LimitSettings.load().turn_timeout_s)
+    return Pools(ServingSettings.load(), LimitSettings.load().turn_timeout_s,
+                 ModelConfig.from_env().is_llm)
 
 
 async def _run(pool: ThreadPoolExecutor, fn: Callable[P, T], *args: P.args,
