@@ -31,6 +31,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from store.db import DEFAULT_SQLITE, open_failure, open_store
+from store.settings import live_auth_secret
 from store.startup import start
 
 COOKIE = "RESCIND_NODE"
@@ -58,7 +59,7 @@ def pool_budget(engine: Engine, processes: int, budget: int | None = None) -> tu
 
 def haproxy_config(port: int, backends: Sequence[int], bind: str = "127.0.0.1") -> str:
     servers = "\n".join(
-        f"    server app{i} 127.0.0.1:{p} check inter 1s fall 2 rise 2 cookie app{i}"
+        f"    server app{i} 127.0.0.1:{p} check inter 1s fall 3 rise 2 cookie app{i}"
         for i, p in enumerate(backends))
     return f"""global
     maxconn 4000
@@ -72,6 +73,10 @@ defaults
     timeout server 120s
     timeout tunnel 1h
     timeout http-request 10s
+    # A process busy with hundreds of chats answers a check slowly; only one that doesn't
+    # answer at all is taken out (a refused connection fails at once: a dead process
+    # is out within about three seconds).
+    timeout check 10s
 
 frontend rescind
     bind {bind}:{port}
@@ -91,7 +96,9 @@ def settle_secret() -> str:
     from assistant.ui import runtime  # the app's own rule: environment, else var/ file
 
     runtime.ensure_auth_secret()
-    return os.environ["CHAINLIT_AUTH_SECRET"]
+    secret = live_auth_secret()
+    assert secret is not None  # ensure_auth_secret has just set it
+    return secret
 
 
 class Cluster:
