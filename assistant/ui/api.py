@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from assistant.ui import pools, runtime
-from assistant.ui.datalayer import thread_steps
+from assistant.ui.history_rows import thread_steps
 from store import handoffs, sellers
 from store.accounts import account_role
 from store.domain import errors

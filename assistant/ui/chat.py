@@ -18,7 +18,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from assistant.conversation import Conversation
 from assistant.reply import Reply, ToolEvent
 from assistant.ui import accounts, backoffice, pools, reconnect, runtime, views
-from assistant.ui.datalayer import thread_steps
+from assistant.ui.history_rows import thread_steps
 from assistant.ui.payloads import BadPayload, Click, Pick, parse_click, parse_pick
 from assistant.ui.security import limits, tokens
 from assistant.ui.seller import SellerDesk
