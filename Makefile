@@ -49,7 +49,7 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy assistant tools prompts store evals benchmarks
 
-unit: setup browser postgres
+unit: setup browser postgres haproxy
 	$(PY) -m pytest -n $(JOBS) -q
 
 evals: setup
