@@ -165,10 +165,13 @@ async def inject(fault: str, at_s: float, db_name: str, logs: Path, base: int) -
     if fault == "pg-restart":
         print(f"load: fault: database unreachable for {OUTAGE_S:.0f} s", file=sys.stderr)
         admin(f"ALTER DATABASE {db_name} ALLOW_CONNECTIONS false")
-        admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-              f"WHERE datname = '{db_name}' AND pid <> pg_backend_pid()")
-        await asyncio.sleep(OUTAGE_S)
-        admin(f"ALTER DATABASE {db_name} ALLOW_CONNECTIONS true")
+        try:
+            admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                  f"WHERE datname = '{db_name}' AND pid <> pg_backend_pid()")
+            await asyncio.sleep(OUTAGE_S)
+        finally:  # also when the run ends first
+            admin(f"ALTER DATABASE {db_name} ALLOW_CONNECTIONS true")
+            print("load: fault: database back", file=sys.stderr)
     elif fault == "kill-one":
         pid = int((logs / f"app-{base}.pid").read_text())
         print(f"load: fault: kill -9 the process on :{base} (pid {pid})", file=sys.stderr)
@@ -203,8 +206,8 @@ async def run_users(proxy: str, tasks: dict[str, list], model_fault: bool,  # ty
         await asyncio.gather(*running)
     finally:
         stop.set()
-        injector.cancel()
         await probes
+        await injector  # the database is back before anything is checked
         await asyncio.gather(*(u.close() for u in users), return_exceptions=True)
     return stats, time.monotonic() - started_at
 
@@ -276,6 +279,8 @@ def report(args: argparse.Namespace, stats: Stats, took: float, stored: int,
           f"{stats.recovered}, turns answered with a clear failure {stats.clear_failures}")
     print(f"history: {stats.sent} user messages answered, {stored} stored "
           f"({max(0, stats.sent - stored)} missing)")
+    for said, times in stats.answers.most_common(5):
+        print(f"answered without a proposal {times}x: {said!r}")
     errors = sum(stats.errors.values())
     print(f"errors: {errors} {dict(stats.errors) if errors else ''}".rstrip())
     for b in broken:

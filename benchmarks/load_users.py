@@ -33,6 +33,7 @@ class Stats:
     turn: list[float] = field(default_factory=list)
     click: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+    answers: Counter[str] = field(default_factory=Counter)  # answers without a proposal
     confirmed: int = 0
     told_cancelled: set[str] = field(default_factory=set)  # item titles the users were told
     sent: int = 0  # user messages that got an answer
@@ -224,7 +225,8 @@ async def cancel_by_chat(user: User, tasks: list[Task], go: asyncio.Event) -> No
     if not await arrive(user, go):
         return
     for task in tasks:
-        for _attempt in range(4):
+        give_up = time.monotonic() + 60  # a user tries again for a minute, then leaves
+        while time.monotonic() < give_up:
             try:
                 if user.sio is None or user.dropped:
                     if user.sio is not None:
@@ -239,6 +241,9 @@ async def cancel_by_chat(user: User, tasks: list[Task], go: asyncio.Event) -> No
                 await user.send(request_for(task))
                 payload = user.live_confirm(mark)
                 if payload is None:  # e.g. the database was away: said so; try again
+                    said = [m for e, d in user.events[mark:] if e == "new_message"
+                            for m in [str(d.get("output"))] if d.get("type") != "user_message"]
+                    user.stats.answers[(said[-1] if said else "(nothing)")[:70]] += 1
                     await asyncio.sleep(1.0)
                     continue
                 await user.confirm(payload, task)
@@ -250,7 +255,7 @@ async def cancel_by_chat(user: User, tasks: list[Task], go: asyncio.Event) -> No
                 user.stats.errors["turn timed out"] += 1
                 user.dropped = True
         else:
-            user.stats.errors["no proposal after 4 tries"] += 1
+            user.stats.errors["no proposal within a minute"] += 1
 
 
 async def talk_while_model_fails(user: User, tasks: list[Task], go: asyncio.Event) -> None:
