@@ -241,8 +241,9 @@ async def cancel_by_chat(user: User, tasks: list[Task], go: asyncio.Event) -> No
                 await user.send(request_for(task))
                 payload = user.live_confirm(mark)
                 if payload is None:  # e.g. the database was away: said so; try again
-                    said = [m for e, d in user.events[mark:] if e == "new_message"
-                            for m in [str(d.get("output"))] if d.get("type") != "user_message"]
+                    said = [str(d.get("output")) for e, d in user.events[mark:]
+                            if e in ("new_message", "update_message")
+                            and d.get("type") != "user_message" and d.get("output")]
                     user.stats.answers[(said[-1] if said else "(nothing)")[:70]] += 1
                     await asyncio.sleep(1.0)
                     continue

@@ -23,7 +23,7 @@ from assistant.ui.payloads import BadPayload, Click, Pick, parse_click, parse_pi
 from assistant.ui.security import limits, tokens
 from assistant.ui.seller import SellerDesk
 from store import handoffs, services
-from store.domain.errors import DomainError
+from store.domain.errors import DomainError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "rescind_chat"
@@ -195,7 +195,12 @@ async def resume(thread: ThreadDict) -> ChatSession | SellerDesk | None:
 async def current() -> ChatSession | SellerDesk | None:
     """The chat of this browser session, while its sign-in is live: a socket opened before a
     sign-out or a password change elsewhere gets no further turns."""
-    if not await tokens.still_signed_in(cl.context.session.token):
+    try:
+        signed_in = await tokens.still_signed_in(cl.context.session.token)
+    except StoreUnavailable as e:  # the database away for a moment: say so, keep the chat
+        await views.say(e.message)
+        return None
+    if not signed_in:
         views.session_set(SESSION_KEY, CLOSED)
         await views.say(SIGNED_OUT)
         return None
