@@ -86,7 +86,7 @@ async def chat_turn(app: App, email: str, text: str) -> list[str]:
 
 
 async def until(condition: Callable[[], bool]) -> None:
-    for _ in range(2000):
+    for _ in range(6000):  # a loaded machine starts 40 threads slowly
         if condition():
             return
         await asyncio.sleep(0.01)
@@ -94,8 +94,9 @@ async def until(condition: Callable[[], bool]) -> None:
 
 
 async def test_a_hanging_model_delays_no_other_users_confirm_click_or_sign_in(
-    app: App, browser: BrowserFactory, hanging: HangingModel,
+    app: App, browser: BrowserFactory, hanging: HangingModel, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    limited_pools(monkeypatch, running=pools.LLM_TURNS, waiting=256)  # as with a model
     async with browser(BOB.email) as b:
         await app_module.on_chat_start()
         await pick(["B1"], order_id="112-0000009")
@@ -160,3 +161,10 @@ def test_the_agent_counts_a_turns_deadline_from_its_arrival_not_its_start(app: A
         TURN_ARRIVED.reset(token)
     assert stopped.value.code == "turn_timeout"
     assert model.started == 0  # no request went out for a turn already out of time
+
+
+def test_offline_turns_run_a_few_at_a_time_and_model_turns_many() -> None:
+    serving = ServingSettings.load({})
+    assert pools.turn_slots(serving, is_llm=True) == pools.LLM_TURNS
+    assert pools.turn_slots(serving, is_llm=False) < pools.LLM_TURNS
+    assert pools.turn_slots(ServingSettings.load({"RESCIND_MAX_TURNS": "7"}), False) == 7
