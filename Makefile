@@ -8,7 +8,9 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 JOBS ?= 2
 
-.PHONY: setup run test lint typecheck unit evals bench browser postgres clean
+PROCS ?= 2
+
+.PHONY: setup run serve haproxy test lint typecheck unit evals bench browser postgres clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +23,16 @@ setup: $(STAMP)
 run: setup
 	$(VENV)/bin/rescind seed --if-empty
 	RESCIND_DEMO=$${RESCIND_DEMO:-1} $(VENV)/bin/rescind serve --port $(PORT)  # demo logins on the sign-in page
+
+# K app processes (PROCS) behind HAProxy at :PORT, sticky by cookie; DATABASE_URL should be
+# PostgreSQL (README: "Several processes").
+serve: setup haproxy
+	$(VENV)/bin/rescind seed --if-empty
+	$(PY) -m assistant.cluster --processes $(PROCS) --port $(PORT)
+
+# Debian's HAProxy for `make serve` and benchmarks/load.py.
+haproxy:
+	@command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || { apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; }
 
 # Debian's Chromium for the browser tests (no browser downloads work here).
 browser:
@@ -37,7 +49,7 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy assistant tools prompts store evals benchmarks
 
-unit: setup browser postgres
+unit: setup browser postgres haproxy
 	$(PY) -m pytest -n $(JOBS) -q
 
 evals: setup

@@ -22,7 +22,9 @@ models, which get ``low`` by default: a chat turn should not wait for long reaso
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -37,10 +39,22 @@ from store.settings import (
     Provider,
 )
 
-__all__ = ["DEFAULT_OPENAI_MODEL", "MODES", "PROVIDERS", "REASONING_EFFORTS", "ConfigError",
-           "Limits", "Mode", "ModelConfig", "Provider", "choose_provider"]
+__all__ = ["DEFAULT_OPENAI_MODEL", "MODES", "PROVIDERS", "REASONING_EFFORTS", "TURN_ARRIVED",
+           "ConfigError", "Limits", "Mode", "ModelConfig", "Provider", "choose_provider",
+           "turn_deadline"]
 
 DEFAULT_OPENAI_MODEL = "gpt-5.4-mini"
+
+# When the message being answered arrived (time.monotonic()), set by the app around a turn
+# it may have queued: the turn's deadline counts from arrival, so time spent waiting for a
+# free slot is time spent (a user never waits longer than RESCIND_TURN_TIMEOUT).
+TURN_ARRIVED: ContextVar[float | None] = ContextVar("rescind_turn_arrived", default=None)
+
+
+def turn_deadline(timeout_s: float) -> float:
+    """The time.monotonic() by which this turn must end."""
+    arrived = TURN_ARRIVED.get()
+    return (time.monotonic() if arrived is None else arrived) + timeout_s
 
 
 def choose_provider(settings: ModelSettings, requested: str | None = None) -> Provider:

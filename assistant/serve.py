@@ -31,7 +31,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "rescind serve") -> int:
     args = p.parse_args(argv)
     settings = start(default_log_level="INFO")
     try:
-        open_store().engine.dispose()  # migrates to head
+        # to head (under an advisory lock on PostgreSQL), unless the launcher already has
+        open_store(migrate=settings.serving.migrate).engine.dispose()
     except Exception as e:
         print(f"rescind serve: {open_failure(e)}", file=sys.stderr)
         return 1

@@ -74,10 +74,26 @@ def alembic_config(engine: Engine | None = None):  # type: ignore[no-untyped-def
     return cfg
 
 
+# Any constant shared by every process: the key of the PostgreSQL advisory lock that lets
+# one migration run at a time (concurrent `alembic upgrade`s raced into UniqueViolations).
+MIGRATION_LOCK = 0x52455343  # "RESC"
+
+
 def upgrade(engine: Engine) -> None:
+    """Bring the schema to head. On PostgreSQL under an advisory lock held on a connection
+    of its own: a second process waits, then finds the schema at head and does nothing."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), "head")
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")
+        return
+    with engine.connect() as lock:
+        lock.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        finally:
+            lock.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+            lock.commit()
 
 
 def rebuild(engine: Engine) -> None:

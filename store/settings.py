@@ -307,6 +307,21 @@ class SecuritySettings(Section):
         return self
 
 
+class ServingSettings(Section):
+    """How much one app process takes on at once (`assistant/ui/pools.py`), and its share
+    of the database's connections (`make serve` divides max_connections among processes)."""
+
+    # Turns running at once; unset: 256 with a language model (they wait on it), twice the
+    # cores with the offline engine (its turns are CPU work: more threads only add waiting).
+    max_turns: int | None = _var(None, "RESCIND_MAX_TURNS", ge=1, le=4096)
+    turn_queue: int = _var(256, "RESCIND_TURN_QUEUE", ge=0, le=100_000)  # waiting beyond those
+    auth_workers: int = _var(2, "RESCIND_AUTH_WORKERS", ge=1, le=64)  # password hashing
+    db_pool: int = _var(10, "RESCIND_DB_POOL", ge=1, le=500)
+    db_overflow: int = _var(20, "RESCIND_DB_OVERFLOW", ge=0, le=500)
+    # off: the schema is someone else's job (`make serve` migrates once, before any worker)
+    migrate: bool = _var(True, "RESCIND_MIGRATE")
+
+
 class CliSettings(Section):
     """The command line."""
 
@@ -324,6 +339,7 @@ class Settings:
     tracing: TracingSettings
     mail: MailSettings
     security: SecuritySettings
+    serving: ServingSettings
     cli: CliSettings
 
 
@@ -344,7 +360,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 _SECTIONS: dict[str, type[Section]] = {
     "database": DatabaseSettings, "model": ModelSettings, "limits": LimitSettings,
     "web": WebSettings, "logs": LogSettings, "tracing": TracingSettings, "mail": MailSettings,
-    "security": SecuritySettings, "cli": CliSettings,
+    "security": SecuritySettings, "serving": ServingSettings, "cli": CliSettings,
 }
 
 

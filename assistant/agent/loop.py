@@ -85,7 +85,7 @@ from langgraph.types import Command, StreamMode
 from pydantic import BaseModel, ValidationError
 
 from assistant.agent.memory import raw_text, text_of
-from assistant.config import Limits
+from assistant.config import Limits, turn_deadline
 from assistant.reply import ToolEvent
 from prompts import load_prompt
 from store.domain.errors import StoreUnavailable
@@ -386,7 +386,7 @@ class Agent:
         on_token: TokenSink | None = None,
     ) -> _Turn:
         """Answer the last message of `messages` (memory + the user's new message)."""
-        turn = _Turn(_Budget(deadline=time.monotonic() + self.limits.turn_timeout_s))
+        turn = _Turn(_Budget(deadline=turn_deadline(self.limits.turn_timeout_s)))
         modes: list[StreamMode] = ["updates", "messages"] if on_token else ["updates"]
         inputs = cast(InputAgentState, {"messages": list(messages), "budget": turn.budget})
         # Tracers of LangChain's own (LangSmith, when LANGSMITH_TRACING is on) group a run

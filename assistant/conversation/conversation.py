@@ -108,6 +108,20 @@ class Conversation:
             log_turn(trace, reply)
         return reply
 
+    def resume(self) -> Reply | None:
+        """Back in this thread (reopened, or reconnected on another process): its state
+        from the store, and the proposal still waiting, to be shown again with its buttons
+        (None when nothing waits)."""
+        with self._turn() as failed:
+            if failed:
+                return None
+            p = self._live_pending()
+            if p is None:
+                return None
+            staff = self.actor.is_staff
+            return Reply(f"{render.proposal_text(p, staff=staff)}\n\n"
+                         f"{render.pending_reminder(p, staff=staff)}", proposal=p)
+
     def _click(self, action: Literal["confirm", "keep"], proposal_id: str | None,
                fingerprint: str | None) -> Reply:
         with self._turn() as failed:

@@ -6,13 +6,12 @@ the signed-in e-mail each time a chat starts, and the profile shown is the one i
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 
 import chainlit as cl
 
-from assistant.ui import runtime
+from assistant.ui import pools, runtime
 from assistant.ui.security import signin
 from store.accounts import account_role
 from store.domain.model import Actor
@@ -67,7 +66,7 @@ async def actor_of(user: cl.User | None) -> Actor | None:
     """The acting user for a chat: the account behind the signed-in identity, as it is now."""
     if user is None:
         return None
-    return await asyncio.to_thread(account_role, runtime.store().uow(), user.identifier)
+    return await pools.quick(account_role, runtime.store().uow(), user.identifier)
 
 
 def profile_for(actor: Actor) -> cl.ChatProfile:

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 from collections.abc import Callable
@@ -21,8 +20,8 @@ from chainlit.auth import get_current_user
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from assistant.ui import runtime
-from assistant.ui.datalayer import thread_steps
+from assistant.ui import pools, runtime
+from assistant.ui.history_rows import thread_steps
 from store import handoffs, seed, sellers
 from store.accounts import account_role
 from store.domain import errors
@@ -44,7 +43,7 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 
 
 async def _call(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-    return await asyncio.to_thread(fn, runtime.store().uow(), *args, **kw)
+    return await pools.quick(fn, runtime.store().uow(), *args, **kw)
 
 
 async def _seller(request: Request) -> Actor | JSONResponse:

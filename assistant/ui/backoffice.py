@@ -6,7 +6,6 @@ decides (store.sellers, store.handoffs, store.returns) and every write is two-ph
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -14,7 +13,7 @@ from typing import Any
 
 import chainlit as cl
 
-from assistant.ui import notices, runtime, views
+from assistant.ui import notices, pools, runtime, views
 from assistant.ui.payloads import MAX_ID, BadPayload
 from store import decisions, handoffs, returns, sellers
 from store.domain.errors import DomainError
@@ -34,7 +33,7 @@ LIVE_KEY = "rescind_decision_buttons"  # the Confirm / Cancel of the decision on
 
 async def _core(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
     """A core call in a worker thread (the store is synchronous)."""
-    return await asyncio.to_thread(fn, runtime.store().uow(), *args, **kw)
+    return await pools.quick(fn, runtime.store().uow(), *args, **kw)
 
 
 def _field(payload: Any, key: str) -> str:

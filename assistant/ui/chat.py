@@ -18,13 +18,23 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from assistant.conversation import Conversation
 from assistant.reply import Reply, ToolEvent
-from assistant.ui import accounts, backoffice, live, runtime, streaming, views, wording
-from assistant.ui.datalayer import thread_steps
+from assistant.ui import (
+    accounts,
+    backoffice,
+    live,
+    pools,
+    reconnect,
+    runtime,
+    streaming,
+    views,
+    wording,
+)
+from assistant.ui.history_rows import thread_steps
 from assistant.ui.payloads import BadPayload, Click, Pick, parse_click, parse_pick
 from assistant.ui.security import limits, tokens
 from assistant.ui.seller import SellerDesk
 from store import handoffs, services
-from store.domain.errors import DomainError
+from store.domain.errors import DomainError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "rescind_chat"
@@ -56,21 +66,24 @@ class ChatSession:
             return reply
         if await backoffice.command(self.conversation.actor, text):
             return None  # a staff command (the handoff queue, returns), not for the assistant
-        async with self.lock:
-            if self.streams:
-                reply = await self._streamed(text)
+        arrived = pools.arrived()  # the turn's deadline counts its wait, for the lock too
+        async with self.lock, pools.turn_slot(arrived) as admitted:
+            if not admitted:  # at once, rather than a turn that starts too late to finish
+                reply = Reply(pools.BUSY, error="busy")
+            elif self.streams:
+                reply = await self._streamed(text, arrived)
             else:
-                reply = await asyncio.to_thread(self.conversation.send, text)
+                reply = await pools.turn(arrived, self.conversation.send, text)
             await self.show(reply)
             return reply
 
-    async def _streamed(self, text: str) -> Reply:
+    async def _streamed(self, text: str, arrived: float) -> Reply:
         """A step line at once, then the sentences the reply guard released, as they come;
         the reply itself is then shown as always (assistant/ui/streaming.py)."""
         stream = streaming.GuardedStream(self.conversation, text, asyncio.get_running_loop())
         await stream.start()
         try:
-            return await asyncio.to_thread(self.conversation.send, text, stream.token)
+            return await pools.turn(arrived, self.conversation.send, text, stream.token)
         finally:
             await stream.finish()
 
@@ -83,17 +96,24 @@ class ChatSession:
             if click is None:
                 reply = Reply(STALE, error="stale_button")
             else:
-                reply = await asyncio.to_thread(self.conversation.click, action,
+                reply = await pools.quick(self.conversation.click, action,
                                                 click.proposal_id, click.fingerprint)
             await self.show(reply)
             return reply
+
+    async def restore(self) -> None:
+        """Show the proposal this thread is still waiting on, with live buttons."""
+        async with self.lock:
+            reply = await pools.quick(self.conversation.resume)
+            if reply is not None:
+                await self.show(reply)
 
     async def on_pick(self, payload: Any) -> dict[str, Any]:
         """The order card's "Cancel selected items": a proposal from the core, for this
         user and this chat, with everything re-checked."""
         async with self.lock:
             try:
-                reply = await asyncio.to_thread(self._propose, parse_pick(payload))
+                reply = await pools.quick(self._propose, parse_pick(payload))
             except BadPayload:
                 reply = Reply("That selection isn't valid; nothing was changed.",
                               error="bad_payload")
@@ -102,7 +122,7 @@ class ChatSession:
 
     async def on_show_cancelled(self) -> Reply:
         async with self.lock:
-            reply = await asyncio.to_thread(self._cancelled)
+            reply = await pools.quick(self._cancelled)
             await self.show(reply)
             return reply
 
@@ -164,7 +184,7 @@ class ChatSession:
         changed = str(outcome.get("order_id")) if outcome.get("done") else None
         if changed and changed in self.cards:
             conv = self.conversation
-            found = await asyncio.to_thread(live.fresh_order, conv.store, conv.actor, changed)
+            found = await pools.quick(live.fresh_order, conv.store, conv.actor, changed)
             if found is not None:
                 fresh[changed] = found
         staff = self.conversation.actor.is_staff
@@ -186,9 +206,12 @@ class ChatSession:
 
 
 # --- session lifecycle -----------------------------------------------------------------------
-async def start(history: list[BaseMessage] | None = None) -> ChatSession | SellerDesk | None:
+async def start(history: list[BaseMessage] | None = None, *, resumed: bool = False,
+                ) -> ChatSession | SellerDesk | None:
     """Build the chat for the signed-in account. The role is the account's, whatever chat
-    profile the browser claimed; the session's profile is corrected to match."""
+    profile the browser claimed; the session's profile is corrected to match. A session
+    that another process served continues its thread (`reconnect`); a resumed or
+    continued thread shows its waiting proposal again."""
     actor = await accounts.actor_of(views.session_get("user"))
     if actor is None:
         await views.say(NO_ACCOUNT)
@@ -200,11 +223,20 @@ async def start(history: list[BaseMessage] | None = None) -> ChatSession | Selle
         views.session_set(SESSION_KEY, desk)
         await backoffice.show_requests(actor)
         return desk
+    engine = runtime.store().engine
+    if resumed:
+        await pools.quick(reconnect.move, engine, session.id, session.thread_id, actor.email)
+    else:
+        thread_id = await pools.quick(reconnect.settle, engine, session.id,
+                                      session.thread_id, actor.email)
+        resumed, session.thread_id = thread_id != session.thread_id, thread_id
     conversation = Conversation(runtime.engine_for(actor.kind), runtime.store(), actor,
                                 thread_id=session.thread_id, threads=runtime.threads(),
                                 history=history)
     chat = ChatSession(conversation)
     views.session_set(SESSION_KEY, chat)
+    if resumed:
+        await chat.restore()
     return chat
 
 
@@ -217,13 +249,18 @@ async def resume(thread: ThreadDict) -> ChatSession | SellerDesk | None:
         views.session_set(SESSION_KEY, CLOSED)  # and no fresh chat on that thread id either
         await views.say("That conversation isn't available.")
         return None
-    return await start(history_from(thread))
+    return await start(history_from(thread), resumed=True)
 
 
 async def current() -> ChatSession | SellerDesk | None:
     """The chat of this browser session, while its sign-in is live: a socket opened before a
     sign-out or a password change elsewhere gets no further turns."""
-    if not await tokens.still_signed_in(cl.context.session.token):
+    try:
+        signed_in = await tokens.still_signed_in(cl.context.session.token)
+    except StoreUnavailable as e:  # the database away for a moment: say so, keep the chat
+        await views.say(e.message)
+        return None
+    if not signed_in:
         views.session_set(SESSION_KEY, CLOSED)
         await views.say(SIGNED_OUT)
         return None

@@ -13,14 +13,11 @@ schema outside Alembic, and one place to enforce who may touch a thread:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from chainlit.context import ChainlitContextException, context
 from chainlit.data.base import BaseDataLayer
 from chainlit.data.utils import queue_until_user_message
 from chainlit.element import ElementDict
@@ -35,8 +32,22 @@ from chainlit.types import (
 )
 from chainlit.user import PersistedUser, User
 from sqlalchemy import Connection, Engine, Table, delete, exists, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
-from assistant.ui import ownership
+from assistant.ui import ownership, pools
+from assistant.ui.history_access import ensure_thread, may_write, own_thread, upsert
+from assistant.ui.history_rows import (
+    ELEMENT_FIELDS,
+    STEP_FIELDS,
+    columns,
+    element_dict,
+    iso,
+    now,
+    show_input_in,
+    step_dict,
+    thread_dict,
+)
+from assistant.ui.history_writes import OrderedRetries
 from store.sql.chat_orm import (
     ChatElementRow,
     ChatFeedbackRow,
@@ -65,149 +76,30 @@ THREAD_LIST_LIMIT = 500  # per user, for the history sidebar
 MAX_MESSAGE_CHARS = 4000  # the default; the app passes RESCIND_MAX_MESSAGE_CHARS
 MAX_STEP_CHARS = 200_000  # a tool's output or a reply: far above anything the app writes
 SESSION_KEY = "sid"  # the sign-in session id in a user's token metadata
-_STEP_FIELDS = {  # Chainlit key -> column
-    "parentId": "parent_id", "name": "name", "type": "type", "input": "input",
-    "output": "output", "metadata": "metadata", "tags": "tags", "isError": "is_error",
-    "streaming": "streaming", "waitForAnswer": "wait_for_answer", "showInput": "show_input",
-    "language": "language", "generation": "generation", "defaultOpen": "default_open",
-    "autoCollapse": "auto_collapse", "command": "command", "icon": "icon",
-    "createdAt": "created_at", "start": "start", "end": "end",
-}
-_ELEMENT_FIELDS = {
-    "forId": "for_id", "type": "type", "name": "name", "display": "display", "size": "size",
-    "language": "language", "page": "page", "mime": "mime", "url": "url",
-    "objectKey": "object_key", "chainlitKey": "chainlit_key", "props": "props",
-    "autoPlay": "auto_play", "playerConfig": "player_config",
-}
-_TIMES = {"created_at", "start", "end"}
-
-
-# --- value conversions ---------------------------------------------------------------------
-def parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def iso(value: datetime | None) -> str | None:
-    """Chainlit's own format (`utc_now()`): naive UTC ISO time plus "Z"."""
-    if value is None:
-        return None
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
-
-
-def _show_input_in(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)[:40]
-
-
-def _show_input_out(value: str | None) -> bool | str | None:
-    return {"true": True, "false": False}.get(value, value) if value is not None else None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-# --- who is writing ------------------------------------------------------------------------
-def _writer() -> tuple[str | None, str | None, str] | None:
-    """(user id, user identifier, session thread id) of the Chainlit session doing a write;
-    None outside any session (server-internal calls, tests of the layer itself)."""
-    try:
-        session = context.session
-    except ChainlitContextException:
-        return None
-    user = session.user
-    user_id = getattr(user, "id", None) if isinstance(user, PersistedUser) else None
-    return user_id, (user.identifier if user else None), session.thread_id
-
-
-def _may_write(conn: Connection, thread_id: str | None) -> bool:
-    """A session writes to its own thread, or to a thread its user owns; nothing else."""
-    who = _writer()
-    if who is None or not thread_id:
-        return who is None
-    _, identifier, own_thread = who
-    row = conn.execute(
-        select(THREADS.c.user_identifier).where(THREADS.c.id == thread_id)
-    ).first()
-    if row is None or row.user_identifier is None:
-        return thread_id == own_thread
-    return identifier is not None and row.user_identifier == identifier
-
-
-def _ensure_thread(conn: Connection, thread_id: str, at: datetime | None) -> None:
-    """Steps can race ahead of Chainlit's first `update_thread`: create the row, owned by the
-    writing session's user when there is one, and keep its last-activity time current."""
-    when = at or _now()
-    found = conn.execute(select(THREADS.c.updated_at).where(THREADS.c.id == thread_id)).first()
-    if found is None:
-        who = _writer()
-        user_id, identifier = (who[0], who[1]) if who else (None, None)
-        if user_id is None:
-            identifier = None  # an owner is a persisted user or nobody
-        conn.execute(insert(THREADS).values(
-            id=thread_id, user_id=user_id, user_identifier=identifier, created_at=when,
-            updated_at=when, metadata={},
-        ))
-    elif parse_time(found.updated_at) is None or when > (parse_time(found.updated_at) or when):
-        conn.execute(update(THREADS).where(THREADS.c.id == thread_id).values(updated_at=when))
-
-
-def _upsert(conn: Connection, table: Table, key: str, values: dict[str, Any]) -> bool:
-    """Insert or update the row `key` of `values["thread_id"]`. Ids come from the browser
-    (a message's id, an element's): a row with the same id in another thread is left alone,
-    never moved into this one."""
-    changed = conn.execute(
-        update(table).where(table.c.id == key, table.c.thread_id == values["thread_id"])
-        .values(**values)
-    ).rowcount
-    if changed:
-        return True
-    if conn.execute(select(table.c.id).where(table.c.id == key)).first() is not None:
-        log.warning("refused to take %s %s over from another thread", table.name, key)
-        return False
-    conn.execute(insert(table).values(id=key, **values))
-    return True
-
-
 class ChatDataLayer(BaseDataLayer):
-    """Chainlit's persistence on the store's engine. Blocking SQL runs in worker threads;
-    writes are serialised so a step's create and its updates land in the order sent."""
+    """Chainlit's persistence on the store's engine. Blocking SQL runs in the history pool;
+    writes are serialised per thread, so a step's create and its updates land in the order
+    sent, and retried while the database is unreachable (history_writes.py)."""
 
     def __init__(self, engine: Engine, max_message_chars: int = MAX_MESSAGE_CHARS) -> None:
         self.engine = engine
         self.max_message_chars = max_message_chars
-        self._write_lock = asyncio.Lock()
+        self.retries = OrderedRetries()
 
     async def _read(self, fn: Callable[[Connection], T]) -> T:
         def run() -> T:
             with self.engine.connect() as conn:
                 return fn(conn)
 
-        return await asyncio.to_thread(run)
+        return await pools.history(run)
 
-    async def _write(self, fn: Callable[[Connection], T], what: str) -> T | None:
+    async def _write(self, fn: Callable[[Connection], T], what: str, key: str) -> T | None:
         def run() -> T:
             with self.engine.begin() as conn:
                 return fn(conn)
 
-        async with self._write_lock:
-            try:
-                return await asyncio.to_thread(run)
-            except Exception:  # Chainlit fires these as background tasks: log, don't crash
-                log.exception("chat history: %s failed", what)
-                return None
+        # Chainlit fires these as background tasks: never raise, never drop silently.
+        return await self.retries.run(key, lambda: pools.history(run), what)
 
     # --- users -------------------------------------------------------------------------
     async def get_user(self, identifier: str) -> PersistedUser | None:
@@ -228,12 +120,17 @@ class ChatDataLayer(BaseDataLayer):
             changed = conn.execute(
                 update(USERS).where(USERS.c.identifier == user.identifier).values(metadata=meta)
             ).rowcount
-            if not changed:
-                conn.execute(insert(USERS).values(id=str(uuid.uuid4()),
-                                                  identifier=user.identifier, metadata=meta,
-                                                  created_at=_now()))
+            if not changed:  # a concurrent first sign-in may insert it first: then update
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(USERS).values(
+                            id=str(uuid.uuid4()), identifier=user.identifier, metadata=meta,
+                            created_at=now()))
+                except IntegrityError:
+                    conn.execute(update(USERS).where(USERS.c.identifier == user.identifier)
+                                 .values(metadata=meta))
 
-        await self._write(w, "create_user")
+        await self._write(w, "create_user", f"user:{user.identifier}")
         return await self.get_user(user.identifier)
 
     # --- threads -----------------------------------------------------------------------
@@ -261,17 +158,17 @@ class ChatDataLayer(BaseDataLayer):
             )
         }
         steps = [
-            _step_dict(s, feedback.get(s.id))
+            step_dict(s, feedback.get(s.id))
             for s in conn.execute(
                 select(STEPS).where(STEPS.c.thread_id == thread_id)
                 .order_by(STEPS.c.created_at, STEPS.c.id)
             )
         ]
         elements = [
-            _element_dict(e)
+            element_dict(e)
             for e in conn.execute(select(ELEMENTS).where(ELEMENTS.c.thread_id == thread_id))
         ]
-        return cast(ThreadDict, {**_thread_dict(row), "steps": steps, "elements": elements})
+        return cast(ThreadDict, {**thread_dict(row), "steps": steps, "elements": elements})
 
     async def update_thread(
         self, thread_id: str, name: str | None = None, user_id: str | None = None,
@@ -290,7 +187,7 @@ class ChatDataLayer(BaseDataLayer):
             if row is not None and row.user_id and user_id and row.user_id != user_id:
                 log.warning("refused to give thread %s to another user", thread_id)
                 return
-            if row is not None and not _may_write(conn, thread_id):
+            if row is not None and not may_write(conn, thread_id):
                 log.warning("refused a write to thread %s from another session", thread_id)
                 return
             merged = dict(row.metadata or {}) if row is not None else {}
@@ -307,13 +204,13 @@ class ChatDataLayer(BaseDataLayer):
             if user_id is not None:
                 values.update(user_id=user_id, user_identifier=identifier)
             if row is None:
-                now = _now()
-                conn.execute(insert(THREADS).values(id=thread_id, created_at=now,
-                                                    updated_at=now, **values))
+                at = now()
+                conn.execute(insert(THREADS).values(id=thread_id, created_at=at,
+                                                    updated_at=at, **values))
             else:
                 conn.execute(update(THREADS).where(THREADS.c.id == thread_id).values(**values))
 
-        await self._write(w, "update_thread")
+        await self._write(w, "update_thread", thread_id)
 
     async def delete_thread(self, thread_id: str) -> None:
         def w(conn: Connection) -> None:
@@ -323,7 +220,7 @@ class ChatDataLayer(BaseDataLayer):
             conn.execute(delete(STEPS).where(STEPS.c.thread_id == thread_id))
             conn.execute(delete(THREADS).where(THREADS.c.id == thread_id))
 
-        await self._write(w, "delete_thread")
+        await self._write(w, "delete_thread", thread_id)
 
     async def list_threads(
         self, pagination: Pagination, filters: ThreadFilter
@@ -347,7 +244,7 @@ class ChatDataLayer(BaseDataLayer):
                 ))
             query = query.order_by(THREADS.c.updated_at.desc(), THREADS.c.id)
             rows = conn.execute(query.limit(THREAD_LIST_LIMIT)).all()
-            return [cast(ThreadDict, {**_thread_dict(r), "steps": [], "elements": []})
+            return [cast(ThreadDict, {**thread_dict(r), "steps": [], "elements": []})
                     for r in rows]
 
         threads = await self._read(q)
@@ -377,21 +274,21 @@ class ChatDataLayer(BaseDataLayer):
         step_id, thread_id = step.get("id"), step.get("threadId")
         if not step_id or not thread_id:
             return
-        values = _columns(step, _STEP_FIELDS)
+        values = columns(step, STEP_FIELDS)
         values.setdefault("name", step.get("name") or "")
         values.setdefault("type", step.get("type") or "undefined")
-        values["show_input"] = _show_input_in(step.get("showInput"))
+        values["show_input"] = show_input_in(step.get("showInput"))
         values["thread_id"] = thread_id
         self._cap_text(values)
 
         def w(conn: Connection) -> None:
-            if not _may_write(conn, thread_id):
+            if not may_write(conn, thread_id):
                 log.warning("refused a step write to thread %s from another session", thread_id)
                 return
-            _ensure_thread(conn, thread_id, values.get("created_at"))
-            _upsert(conn, STEPS, step_id, values)
+            ensure_thread(conn, thread_id, values.get("created_at"))
+            upsert(conn, STEPS, step_id, values)
 
-        await self._write(w, what)
+        await self._write(w, what, thread_id)
 
     def _cap_text(self, values: dict[str, Any]) -> None:
         """An over-long user message is refused at the chat's edge and is not kept either:
@@ -407,12 +304,12 @@ class ChatDataLayer(BaseDataLayer):
     async def delete_step(self, step_id: str) -> None:
         def w(conn: Connection) -> None:
             row = conn.execute(select(STEPS.c.thread_id).where(STEPS.c.id == step_id)).first()
-            if row is None or not _may_write(conn, row.thread_id):
+            if row is None or not may_write(conn, row.thread_id):
                 return
             conn.execute(delete(FEEDBACKS).where(FEEDBACKS.c.for_id == step_id))
             conn.execute(delete(STEPS).where(STEPS.c.id == step_id))
 
-        await self._write(w, "delete_step")
+        await self._write(w, "delete_step", own_thread() or step_id)
 
     async def get_favorite_steps(self, user_id: str) -> list[StepDict]:
         return []  # favourites are switched off in .chainlit/config.toml
@@ -424,24 +321,24 @@ class ChatDataLayer(BaseDataLayer):
         element_id, thread_id = data.get("id"), data.get("threadId")
         if not element_id or not thread_id:
             return
-        values = _columns(data, _ELEMENT_FIELDS)
+        values = columns(data, ELEMENT_FIELDS)
         values.setdefault("name", "")
         values["thread_id"] = thread_id
 
         def w(conn: Connection) -> None:
-            if not _may_write(conn, thread_id):
+            if not may_write(conn, thread_id):
                 log.warning("refused an element write to thread %s", thread_id)
                 return
-            _ensure_thread(conn, thread_id, None)
-            _upsert(conn, ELEMENTS, element_id, values)
+            ensure_thread(conn, thread_id, None)
+            upsert(conn, ELEMENTS, element_id, values)
 
-        await self._write(w, "create_element")
+        await self._write(w, "create_element", thread_id)
 
     async def get_element(self, thread_id: str, element_id: str) -> ElementDict | None:
         def q(conn: Connection) -> ElementDict | None:
             row = conn.execute(select(ELEMENTS).where(
                 ELEMENTS.c.id == element_id, ELEMENTS.c.thread_id == thread_id)).first()
-            return _element_dict(row) if row else None
+            return element_dict(row) if row else None
 
         return await self._read(q)
 
@@ -451,11 +348,11 @@ class ChatDataLayer(BaseDataLayer):
             row = conn.execute(
                 select(ELEMENTS.c.thread_id).where(ELEMENTS.c.id == element_id)
             ).first()
-            if row is None or not _may_write(conn, row.thread_id):
+            if row is None or not may_write(conn, row.thread_id):
                 return
             conn.execute(delete(ELEMENTS).where(ELEMENTS.c.id == element_id))
 
-        await self._write(w, "delete_element")
+        await self._write(w, "delete_element", thread_id or own_thread() or element_id)
 
     # --- feedback ------------------------------------------------------------------------
     # Feedback arrives over HTTP, naming a message by id: the request's signed-in user must
@@ -482,7 +379,7 @@ class ChatDataLayer(BaseDataLayer):
             else:
                 log.warning("refused to move feedback %s to another step", feedback_id)
 
-        await self._write(w, "upsert_feedback")
+        await self._write(w, "upsert_feedback", f"feedback:{feedback_id}")
         return feedback_id
 
     async def delete_feedback(self, feedback_id: str) -> bool:
@@ -496,24 +393,28 @@ class ChatDataLayer(BaseDataLayer):
             return bool(conn.execute(
                 delete(FEEDBACKS).where(FEEDBACKS.c.id == feedback_id)).rowcount)
 
-        return bool(await self._write(w, "delete_feedback"))
+        return bool(await self._write(w, "delete_feedback", f"feedback:{feedback_id}"))
 
     async def append_message(self, thread_id: str, author: str, text: str) -> bool:
         """A message from the server into an existing thread that no session has open (a
         support notice). Not for browser-driven writes: callers check the right first."""
+        step_id = str(uuid.uuid4())  # before the first attempt: a retry can't add a second
+
         def w(conn: Connection) -> bool:
             if conn.execute(select(THREADS.c.id).where(THREADS.c.id == thread_id)).first() \
                     is None:
                 return False
-            now = _now()
+            if conn.execute(select(STEPS.c.id).where(STEPS.c.id == step_id)).first():
+                return True  # an earlier attempt committed, then lost its connection
+            at = now()
             conn.execute(insert(STEPS).values(
-                id=str(uuid.uuid4()), thread_id=thread_id, name=author,
+                id=step_id, thread_id=thread_id, name=author,
                 type="assistant_message", output=text, input="", metadata={},
-                created_at=now, start=now, end=now, streaming=False))
-            _ensure_thread(conn, thread_id, now)
+                created_at=at, start=at, end=at, streaming=False))
+            ensure_thread(conn, thread_id, at)
             return True
 
-        return bool(await self._write(w, "append_message"))
+        return bool(await self._write(w, "append_message", thread_id))
 
     # --- misc ----------------------------------------------------------------------------
     async def build_debug_url(self) -> str:
@@ -521,46 +422,3 @@ class ChatDataLayer(BaseDataLayer):
 
     async def close(self) -> None:
         """The engine belongs to the store; whoever opened it disposes of it."""
-
-
-def _columns(data: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, column in fields.items():
-        if key in data:
-            value = data[key]
-            out[column] = parse_time(value) if column in _TIMES else value
-    return out
-
-
-def _thread_dict(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id, "createdAt": iso(row.created_at), "name": row.name,
-        "userId": row.user_id, "userIdentifier": row.user_identifier,
-        "tags": row.tags, "metadata": dict(row.metadata or {}),
-    }
-
-
-def _step_dict(row: Any, feedback: dict[str, Any] | None) -> StepDict:
-    step: dict[str, Any] = {"id": row.id, "threadId": row.thread_id}
-    for key, column in _STEP_FIELDS.items():
-        value = getattr(row, column)
-        step[key] = iso(value) if column in _TIMES else value
-    step["metadata"] = dict(step.get("metadata") or {})
-    step["input"] = step.get("input") or ""
-    step["output"] = step.get("output") or ""
-    step["showInput"] = _show_input_out(row.show_input)
-    step["feedback"] = feedback
-    return cast(StepDict, step)
-
-
-def _element_dict(row: Any) -> ElementDict:
-    element: dict[str, Any] = {"id": row.id, "threadId": row.thread_id}
-    for key, column in _ELEMENT_FIELDS.items():
-        element[key] = getattr(row, column)
-    return cast(ElementDict, element)
-
-
-def thread_steps(thread: ThreadDict, kinds: Iterable[str]) -> list[StepDict]:
-    """The thread's steps of the given types, oldest first (for rebuilding a conversation)."""
-    wanted = set(kinds)
-    return [s for s in thread.get("steps") or [] if s.get("type") in wanted]

@@ -10,13 +10,12 @@ own user: a customer's cards can only show that customer's orders.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from chainlit.types import ThreadDict
 
-from assistant.ui import views
+from assistant.ui import pools, views
 from assistant.ui.datalayer import ChatDataLayer
 from store import services
 from store.accounts import account_role
@@ -81,4 +80,4 @@ class LiveDataLayer(ChatDataLayer):
         thread = await super().get_thread(thread_id)
         if thread is None:
             return None
-        return await asyncio.to_thread(refresh_thread, self.store, thread)
+        return await pools.history(refresh_thread, self.store, thread)

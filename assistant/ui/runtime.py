@@ -15,7 +15,7 @@ from assistant.ui.live import LiveDataLayer
 from assistant.ui.security import settings
 from store import startup
 from store.db import DEFAULT_SQLITE, Store, open_store
-from store.settings import WebSettings
+from store.settings import ServingSettings, WebSettings
 
 SECRET_FILE = DEFAULT_SQLITE.parent / ".chainlit_secret"
 HEADER_AUTH_ENV = "RESCIND_HEADER_AUTH"  # WebSettings.header_auth
@@ -46,8 +46,9 @@ def ensure_auth_secret(path: Path = SECRET_FILE) -> None:
 
 @functools.cache
 def store() -> Store:
-    """The store named by DATABASE_URL (SQLite file by default), migrated to head."""
-    return open_store()
+    """The store named by DATABASE_URL (SQLite file by default), migrated to head unless
+    RESCIND_MIGRATE=off (`make serve` migrates once, before any worker starts)."""
+    return open_store(migrate=ServingSettings.load().migrate)
 
 
 @functools.cache

@@ -97,3 +97,15 @@ class ChatFeedbackRow(Base):
     thread_id: Mapped[str | None] = mapped_column(String(64))
     value: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
+
+
+class ChatSessionRow(Base):
+    """Which thread a browser's Chainlit session is on. The browser keeps its session id
+    when its socket reconnects; after its process died it lands on another one, which
+    looks the thread up here and carries on in it (pending proposal, memory and all)."""
+
+    __tablename__ = "chat_sessions"
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    thread_id: Mapped[str] = mapped_column(String(64))
+    user_identifier: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

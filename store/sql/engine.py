@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
+from store.settings import ServingSettings
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
@@ -15,8 +17,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # No pre-ping: it costs a round trip per transaction. A connection that died is
     # invalidated on first use, the unit of work reports StoreUnavailable, the next one works.
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    # Each process's share of the server's connections (RESCIND_DB_POOL + _OVERFLOW):
+    # `make serve` sets them so K processes fit max_connections.
+    serving = ServingSettings.load()
+    kwargs.setdefault("pool_size", serving.db_pool)
+    kwargs.setdefault("max_overflow", serving.db_overflow)
     return create_engine(url, **kwargs)
 
 

@@ -124,25 +124,32 @@ def app(sqlite_file_store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[A
 BrowserFactory = Callable[..., AbstractAsyncContextManager[Browser]]
 
 
+async def mock_session(app: App, email: str, chat_profile: str | None = None,
+                       thread_id: str | None = None) -> Mock:
+    """A browser's websocket session as Chainlit holds it, signed in as `email`."""
+    session = Mock(spec=WebsocketSession)
+    session.id = str(uuid.uuid4())
+    session.thread_id = thread_id or str(uuid.uuid4())
+    session.user = await app.user(email)
+    session.token = signed_in_token(app.store, email)  # a live sign-in, as after /login
+    session.chat_profile = chat_profile
+    session.user_env = {}
+    session.chat_settings = {}
+    session.client_type = "webapp"
+    session.files = {}
+    session.has_first_interaction = True
+    session.emit = AsyncMock()
+    session.persist_file = AsyncMock(return_value={"id": str(uuid.uuid4())})
+    return session
+
+
 @pytest.fixture
 def browser(app: App) -> BrowserFactory:
     @asynccontextmanager
     async def open_browser(
         email: str, chat_profile: str | None = None, thread_id: str | None = None,
     ) -> AsyncIterator[Browser]:
-        session = Mock(spec=WebsocketSession)
-        session.id = str(uuid.uuid4())
-        session.thread_id = thread_id or str(uuid.uuid4())
-        session.user = await app.user(email)
-        session.token = signed_in_token(app.store, email)  # a live sign-in, as after /login
-        session.chat_profile = chat_profile
-        session.user_env = {}
-        session.chat_settings = {}
-        session.client_type = "webapp"
-        session.files = {}
-        session.has_first_interaction = True
-        session.emit = AsyncMock()
-        session.persist_file = AsyncMock(return_value={"id": str(uuid.uuid4())})
+        session = await mock_session(app, email, chat_profile, thread_id)
         token = context_var.set(ChainlitContext(session))
         try:
             yield Browser(session)

@@ -127,8 +127,11 @@ class Gate:
         except Exception:  # whatever a hand-made body breaks in the form parser
             return await refuse(scope, send, 400, "The sign-in form isn't valid.")
         username, password = form.get("username"), form.get("password")
-        outcome = await signin.attempt(username if isinstance(username, str) else "",
-                                       password if isinstance(password, str) else "")
+        try:
+            outcome = await signin.attempt(username if isinstance(username, str) else "",
+                                           password if isinstance(password, str) else "")
+        except (StoreUnavailable, DBAPIError):  # the database away: say so, not a 500
+            return await refuse(scope, send, 503, StoreUnavailable().message)
         if outcome.retry_after is not None:
             return await refuse(scope, send, 429, signin.too_many(outcome.retry_after),
                                extra={"Retry-After": str(outcome.retry_after)})

@@ -9,7 +9,6 @@ with a plain message; a body that passes goes on to Chainlit unchanged.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, TypeVar
@@ -18,7 +17,7 @@ from chainlit.session import WebsocketSession
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from sqlalchemy import Connection
 
-from assistant.ui import ownership, runtime
+from assistant.ui import ownership, pools, runtime
 
 Refusal = tuple[int, str]
 T = TypeVar("T")
@@ -140,7 +139,7 @@ async def _db(fn: Callable[[Connection], T]) -> T:
         with runtime.store().engine.connect() as conn:
             return fn(conn)
 
-    return await asyncio.to_thread(run)
+    return await pools.quick(run)
 
 
 def _own_session(session_id: str, who: str) -> WebsocketSession:

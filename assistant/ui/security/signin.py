@@ -9,13 +9,12 @@ same work.
 
 from __future__ import annotations
 
-import asyncio
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 import chainlit as cl
 
-from assistant.ui import runtime
+from assistant.ui import pools, runtime
 from assistant.ui.datalayer import SESSION_KEY
 from assistant.ui.security import settings
 from store import sessions
@@ -42,7 +41,7 @@ class Attempt:
 async def attempt(email: str, password: str) -> Attempt:
     if not email or not password or len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD:
         return Attempt()
-    result = await asyncio.to_thread(
+    result = await pools.auth(  # Argon2: CPU work, in its own pool
         sessions.sign_in, runtime.store().uow(), email, password, client_address.get(),
         settings.current().session_lifetime)
     if result.locked is not None:
@@ -67,10 +66,10 @@ async def header_user(email: str) -> cl.User | None:
     if not email or len(email) > MAX_EMAIL:
         return None
     store = runtime.store()
-    actor = await asyncio.to_thread(account_role, store.uow(), email)
+    actor = await pools.quick(account_role, store.uow(), email)
     if actor is None:
         return None
-    session_id = await asyncio.to_thread(
+    session_id = await pools.quick(
         sessions.open_session, store.uow(), actor.email, "header", client_address.get(),
         settings.current().session_lifetime)
     return user_for(actor, "header", session_id)

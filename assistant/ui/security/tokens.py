@@ -7,7 +7,6 @@ Chainlit puts the user's metadata into the token; our sign-in adds the session i
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,7 @@ from chainlit.auth import create_jwt
 from chainlit.auth.cookie import get_token_from_cookies
 from starlette.requests import cookie_parser
 
-from assistant.ui import runtime
+from assistant.ui import pools, runtime
 from assistant.ui.datalayer import SESSION_KEY
 from store import sessions
 from store.settings import live_auth_secret
@@ -78,8 +77,8 @@ async def live(claims: Claims) -> sessions.LiveSession | None:
     existed) is no longer good."""
     if claims.session_id is None:
         return None
-    found = await asyncio.to_thread(sessions.live_session, runtime.store().uow(),
-                                    claims.session_id)
+    found = await pools.quick(sessions.live_session, runtime.store().uow(),
+                              claims.session_id)
     return found if found is not None and found.email == claims.identifier else None
 
 
@@ -91,8 +90,7 @@ async def still_signed_in(token: str | None) -> bool:
 
 
 async def end(session_id: str, reason: str) -> bool:
-    return await asyncio.to_thread(sessions.end_session, runtime.store().uow(), session_id,
-                                   reason)
+    return await pools.quick(sessions.end_session, runtime.store().uow(), session_id, reason)
 
 
 def due_for_renewal(claims: Claims, lifetime: timedelta, now: datetime) -> bool:

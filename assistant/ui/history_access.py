@@ -1,0 +1,84 @@
+"""Who may write chat history where: the Chainlit session doing a write, and the checks
+that keep one user's rows out of another's thread (split from datalayer.py)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from chainlit.context import ChainlitContextException, context
+from chainlit.user import PersistedUser
+from sqlalchemy import Connection, Table, insert, select, update
+
+from assistant.ui.history_rows import now, parse_time
+from store.sql.chat_orm import ChatThreadRow
+
+log = logging.getLogger(__name__)
+THREADS: Table = ChatThreadRow.__table__  # type: ignore[assignment]
+
+
+def writer() -> tuple[str | None, str | None, str] | None:
+    """(user id, user identifier, session thread id) of the Chainlit session doing a write;
+    None outside any session (server-internal calls, tests of the layer itself)."""
+    try:
+        session = context.session
+    except ChainlitContextException:
+        return None
+    user = session.user
+    user_id = getattr(user, "id", None) if isinstance(user, PersistedUser) else None
+    return user_id, (user.identifier if user else None), session.thread_id
+
+
+def own_thread() -> str | None:
+    who = writer()
+    return who[2] if who else None
+
+
+def may_write(conn: Connection, thread_id: str | None) -> bool:
+    """A session writes to its own thread, or to a thread its user owns; nothing else."""
+    who = writer()
+    if who is None or not thread_id:
+        return who is None
+    _, identifier, own_thread = who
+    row = conn.execute(
+        select(THREADS.c.user_identifier).where(THREADS.c.id == thread_id)
+    ).first()
+    if row is None or row.user_identifier is None:
+        return thread_id == own_thread
+    return identifier is not None and row.user_identifier == identifier
+
+
+def ensure_thread(conn: Connection, thread_id: str, at: datetime | None) -> None:
+    """Steps can race ahead of Chainlit's first `update_thread`: create the row, owned by the
+    writing session's user when there is one, and keep its last-activity time current."""
+    when = at or now()
+    found = conn.execute(select(THREADS.c.updated_at).where(THREADS.c.id == thread_id)).first()
+    if found is None:
+        who = writer()
+        user_id, identifier = (who[0], who[1]) if who else (None, None)
+        if user_id is None:
+            identifier = None  # an owner is a persisted user or nobody
+        conn.execute(insert(THREADS).values(
+            id=thread_id, user_id=user_id, user_identifier=identifier, created_at=when,
+            updated_at=when, metadata={},
+        ))
+    elif parse_time(found.updated_at) is None or when > (parse_time(found.updated_at) or when):
+        conn.execute(update(THREADS).where(THREADS.c.id == thread_id).values(updated_at=when))
+
+
+def upsert(conn: Connection, table: Table, key: str, values: dict[str, Any]) -> bool:
+    """Insert or update the row `key` of `values["thread_id"]`. Ids come from the browser
+    (a message's id, an element's): a row with the same id in another thread is left alone,
+    never moved into this one."""
+    changed = conn.execute(
+        update(table).where(table.c.id == key, table.c.thread_id == values["thread_id"])
+        .values(**values)
+    ).rowcount
+    if changed:
+        return True
+    if conn.execute(select(table.c.id).where(table.c.id == key)).first() is not None:
+        log.warning("refused to take %s %s over from another thread", table.name, key)
+        return False
+    conn.execute(insert(table).values(id=key, **values))
+    return True
