@@ -37,6 +37,7 @@ What the agent guarantees, whatever the model sends:
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Generator, Sequence
 from contextlib import closing
 from typing import Any, cast
@@ -44,12 +45,21 @@ from typing import Any, cast
 from langchain.agents import create_agent
 from langchain.agents.middleware import InputAgentState
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, SystemMessage
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolCall,
+    ToolMessage,
+)
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.types import StreamMode
 
+from assistant.agent.memory import text_of
 from assistant.agent.middleware import CheckToolCalls, RunTools, TurnBudget
+from assistant.agent.protocol import named_orders
 from assistant.agent.turn import (
     MODEL_BUSY,
     MODEL_CONFUSED,
@@ -65,10 +75,12 @@ from assistant.agent.turn import (
     _Turn,
 )
 from assistant.config import Limits
+from assistant.models.json_tools import JsonToolModel
 from prompts import load_prompt
 from store.telemetry import hash_actor
 from tools.context import ToolContext
-from tools.order_tools import tools_for
+from tools.order_tools import call, tools_for
+from tools.results import dump
 
 __all__ = ["MODEL_BUSY", "MODEL_CONFUSED", "MODEL_FAILURE", "MODEL_TIMEOUT", "STORE_FAILURE",
            "TOOL_FAILURE", "TURN_LIMIT", "Agent", "CheckToolCalls", "Limits", "Role",
@@ -79,8 +91,13 @@ class Agent:
     """The model, the role's tools and prompt, compiled into one `create_agent` graph; shared
     by all conversations of that role (each turn's state is its own)."""
 
-    def __init__(self, model: BaseChatModel, role: Role, limits: Limits | None = None) -> None:
+    def __init__(self, model: BaseChatModel, role: Role, limits: Limits | None = None,
+                 look_up_named_orders: bool | None = None) -> None:
         self.role = role
+        # The small-model protocol (JSON tool mode): an order the user names is looked up
+        # in code before the first model call, a step a small model often gets wrong.
+        self.look_up_named_orders = isinstance(model, JsonToolModel) \
+            if look_up_named_orders is None else look_up_named_orders
         self.model = model
         self.limits = limits or Limits()
         self.tools: tuple[BaseTool, ...] = tools_for(role)
@@ -99,8 +116,14 @@ class Agent:
     ) -> _Turn:
         """Answer the last message of `messages` (memory + the user's new message)."""
         turn = _Turn(_Budget(deadline=time.monotonic() + self.limits.turn_timeout_s))
+        try:
+            looked_up = self._look_up_named_orders(messages, context, turn)
+        except TurnStopped as stop:
+            stop.turn = turn
+            raise
         modes: list[StreamMode] = ["updates", "messages"] if on_token else ["updates"]
-        inputs = cast(InputAgentState, {"messages": list(messages), "budget": turn.budget})
+        inputs = cast(InputAgentState, {"messages": [*messages, *looked_up],
+                                        "budget": turn.budget})
         # Tracers of LangChain's own (LangSmith, when LANGSMITH_TRACING is on) group a run
         # by `thread_id` and see who asked only as a digest.
         config: RunnableConfig = {"run_name": f"rescind {self.role} turn", "metadata": {
@@ -120,6 +143,26 @@ class Agent:
             raise
         return turn
 
+    def _look_up_named_orders(self, messages: Sequence[BaseMessage], context: ToolContext,
+                              turn: _Turn) -> list[BaseMessage]:
+        """`lookup_order` for each order the user's new message names, as if the model had
+        called it: the same tool, the session's actor, in the turn's record and memory."""
+        last = messages[-1] if messages else None
+        if not self.look_up_named_orders or not isinstance(last, HumanMessage):
+            return []
+        added: list[BaseMessage] = []
+        for order_id in named_orders(text_of(last.content)):
+            if turn.budget.tool_calls >= self.limits.tool_calls:
+                break
+            turn.budget.tool_calls += 1
+            call_id = f"call_{uuid.uuid4().hex[:16]}"
+            ai = AIMessage("", tool_calls=[ToolCall(name="lookup_order", id=call_id,
+                                                    args={"order_id": order_id})])
+            result = ToolMessage(dump(call(context, "lookup_order", {"order_id": order_id})),
+                                 tool_call_id=call_id, name="lookup_order")
+            turn.record({"look_up_named_orders": {"messages": [ai, result]}})
+            added += [ai, result]
+        return added
 
 
 def _model_name(model: BaseChatModel) -> str:

@@ -40,9 +40,10 @@ from langchain_core.messages import (
 )
 from langchain_core.tools import BaseTool
 from langgraph.types import Command
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from assistant.agent.memory import text_of
+from assistant.agent.protocol import correction, leaks_protocol, normalised, problems_with
 from assistant.agent.turn import (
     MODEL_CONFUSED,
     MODEL_TIMEOUT,
@@ -88,7 +89,8 @@ class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
         self, request: ModelRequest[ToolContext], handler: ModelHandler,
     ) -> ModelResponse[Any]:
         budget = _budget_of(request.state)
-        ai = _answer_of(handler(request))
+        ai = self._normalised(_answer_of(handler(request)))
+        corrected = False
         while problems := self._problems(ai):
             budget.repairs += 1
             if budget.repairs > _MAX_REPAIRS:
@@ -96,22 +98,39 @@ class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
             log.info("model sent unusable tool calls: %s", problems)
             request = request.override(messages=[*request.messages, ai,
                                                  *_corrections(ai, problems)])
-            ai = _answer_of(handler(request))
+            ai = self._normalised(_answer_of(handler(request)))
+            corrected = True
+        if corrected and not ai.tool_calls and leaks_protocol(text_of(ai.content),
+                                                               list(self.tools_by_name)):
+            # A small model tends to read the correction out to the user instead of acting
+            # on it; those words were never meant for the user.
+            raise TurnStopped("bad_tool_call", MODEL_CONFUSED)
         ai = _one_write_at_most(ai)
         self._admit(budget, ai.tool_calls)
         return ModelResponse(result=[ai])
 
+    def _normalised(self, ai: AIMessage) -> AIMessage:
+        """Reason labels as enum values, no stray fields (`protocol.normalised`); the message
+        keeps its id (the "messages" stream already showed its words under it)."""
+        calls = [ToolCall(name=c["name"], id=c["id"], type="tool_call",
+                          args=normalised(c["args"], self.tools_by_name.get(c["name"])))
+                 for c in ai.tool_calls]
+        if all(new["args"] is old["args"] for new, old in zip(calls, ai.tool_calls,
+                                                               strict=True)):
+            return ai
+        return ai.model_copy(update={"tool_calls": calls})
+
     def _problems(self, ai: AIMessage) -> dict[str, str]:
-        """Tool call id -> what is wrong with it; empty when everything may run."""
-        problems = {c["id"] or "": "The arguments are not a valid JSON object." for c in
-                    ai.invalid_tool_calls}
+        """Tool call id -> what the model must send instead; empty when everything may run."""
+        problems = {c["id"] or "": correction(self.tools_by_name.get(c["name"] or ""),
+                                              c["name"] or "?", [], self.tools_by_name)
+                    for c in ai.invalid_tool_calls}
         for call in ai.tool_calls:
             tool = self.tools_by_name.get(call["name"])
-            if tool is None:
-                problems[call["id"] or ""] = (f"There is no tool {call['name']!r}. "
-                                              f"Tools: {', '.join(self.tools_by_name)}.")
-            elif error := _schema_error(tool, call["args"]):
-                problems[call["id"] or ""] = f"Invalid arguments: {error}"
+            fixes = problems_with(tool, call["args"]) if tool is not None else []
+            if tool is None or fixes:
+                problems[call["id"] or ""] = correction(tool, call["name"], fixes,
+                                                        self.tools_by_name)
         return problems
 
     def _admit(self, budget: _Budget, calls: list[ToolCall]) -> None:
@@ -241,7 +260,7 @@ def _corrections(ai: AIMessage, problems: dict[str, str]) -> list[ToolMessage]:
     for call in [*ai.tool_calls, *ai.invalid_tool_calls]:
         call_id = call["id"] or ""
         note = problems.get(call_id, "Not run, because another call in this step was "
-                                     "invalid. Send the corrected calls again.")
+                                     "invalid. Call it again with the corrected ones.")
         results.append(ToolMessage(note, tool_call_id=call_id, name=call["name"] or "?",
                                    status="error"))
     return results
@@ -275,14 +294,3 @@ def _with_call_ids(ai: AIMessage) -> AIMessage:
     invalid = [{**c, "id": unique(c["id"])} for c in ai.invalid_tool_calls]
     return ai.model_copy(update={"tool_calls": calls, "invalid_tool_calls": invalid})
 
-
-def _schema_error(tool: BaseTool, args: dict[str, Any]) -> str | None:
-    schema = tool.tool_call_schema
-    if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
-        return None
-    try:
-        schema.model_validate(args)
-    except ValidationError as e:
-        return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}"
-                         for err in e.errors(include_url=False))
-    return None
