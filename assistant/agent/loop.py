@@ -92,19 +92,21 @@ class Agent:
     by all conversations of that role (each turn's state is its own)."""
 
     def __init__(self, model: BaseChatModel, role: Role, limits: Limits | None = None,
-                 look_up_named_orders: bool | None = None) -> None:
+                 small_model: bool | None = None) -> None:
         self.role = role
-        # The small-model protocol (JSON tool mode): an order the user names is looked up
-        # in code before the first model call, a step a small model often gets wrong.
-        self.look_up_named_orders = isinstance(model, JsonToolModel) \
-            if look_up_named_orders is None else look_up_named_orders
+        # The small-model protocol (JSON tool mode, `assistant.agent.protocol`): an order
+        # the user names is looked up in code before the first model call, a step a small
+        # model often gets wrong, and a promise in words gets a corrective round.
+        self.small_model = isinstance(model, JsonToolModel) if small_model is None \
+            else small_model
         self.model = model
         self.limits = limits or Limits()
         self.tools: tuple[BaseTool, ...] = tools_for(role)
         self.tools_by_name = {t.name: t for t in self.tools}
         # One message object for every request: the byte-identical prefix prompt caches need.
         self.system_message = SystemMessage(load_prompt(role))
-        self.middleware = (CheckToolCalls(self.tools, self.limits),
+        self.middleware = (CheckToolCalls(self.tools, self.limits,
+                                          nudge_promises=self.small_model),
                            TurnBudget(self.limits, _request_timeout(model), _model_name(model)),
                            RunTools(self.tools))
         self.graph = create_agent(model, list(self.tools), system_prompt=self.system_message,
@@ -148,7 +150,7 @@ class Agent:
         """`lookup_order` for each order the user's new message names, as if the model had
         called it: the same tool, the session's actor, in the turn's record and memory."""
         last = messages[-1] if messages else None
-        if not self.look_up_named_orders or not isinstance(last, HumanMessage):
+        if not self.small_model or not isinstance(last, HumanMessage):
             return []
         added: list[BaseMessage] = []
         for order_id in named_orders(text_of(last.content)):

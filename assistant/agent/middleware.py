@@ -35,6 +35,7 @@ from langchain.agents.middleware import (
 from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.messages import (
     AIMessage,
+    HumanMessage,
     ToolCall,
     ToolMessage,
 )
@@ -43,7 +44,14 @@ from langgraph.types import Command
 from pydantic import BaseModel
 
 from assistant.agent.memory import text_of
-from assistant.agent.protocol import correction, leaks_protocol, normalised, problems_with
+from assistant.agent.protocol import (
+    PROMISE_NUDGE,
+    correction,
+    leaks_protocol,
+    normalised,
+    problems_with,
+    promises_action,
+)
 from assistant.agent.turn import (
     MODEL_CONFUSED,
     MODEL_TIMEOUT,
@@ -80,10 +88,15 @@ class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
 
     state_schema = _TurnState
 
-    def __init__(self, tools: Sequence[BaseTool], limits: Limits) -> None:
+    def __init__(self, tools: Sequence[BaseTool], limits: Limits,
+                 nudge_promises: bool = False) -> None:
         super().__init__()
         self.tools_by_name = {t.name: t for t in tools}
         self.limits = limits
+        # Small models: a reply that promises an action ("I'll cancel the oven mitts")
+        # instead of calling the tool gets the turn's corrective round too. Not for models
+        # that stream their words: the user would already have read the promise.
+        self.nudge_promises = nudge_promises
 
     def wrap_model_call(
         self, request: ModelRequest[ToolContext], handler: ModelHandler,
@@ -91,13 +104,15 @@ class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
         budget = _budget_of(request.state)
         ai = self._normalised(_answer_of(handler(request)))
         corrected = False
-        while problems := self._problems(ai):
+        while (problems := self._problems(ai)) or self._promises(ai):
             budget.repairs += 1
             if budget.repairs > _MAX_REPAIRS:
+                if not problems:
+                    break  # a promise, again: the reply guard reviews it like any reply
                 raise TurnStopped("bad_tool_call", MODEL_CONFUSED)
-            log.info("model sent unusable tool calls: %s", problems)
-            request = request.override(messages=[*request.messages, ai,
-                                                 *_corrections(ai, problems)])
+            log.info("model sent unusable tool calls or a promise: %s", problems)
+            notes = _corrections(ai, problems) if problems else [HumanMessage(PROMISE_NUDGE)]
+            request = request.override(messages=[*request.messages, ai, *notes])
             ai = self._normalised(_answer_of(handler(request)))
             corrected = True
         if corrected and not ai.tool_calls and leaks_protocol(text_of(ai.content),
@@ -108,6 +123,10 @@ class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
         ai = _one_write_at_most(ai)
         self._admit(budget, ai.tool_calls)
         return ModelResponse(result=[ai])
+
+    def _promises(self, ai: AIMessage) -> bool:
+        return self.nudge_promises and not ai.tool_calls and promises_action(
+            text_of(ai.content))
 
     def _normalised(self, ai: AIMessage) -> AIMessage:
         """Reason labels as enum values, no stray fields (`protocol.normalised`); the message

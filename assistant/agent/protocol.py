@@ -10,6 +10,8 @@ So, before the model is asked anything it can get wrong:
 - `problems_with`: the tool's schema: required fields and allowed values;
 - `correction`: what goes back to the model is an instruction, "Call X again with ...",
   with the tool's typed signature, not a validator's message;
+- `promises_action`: a reply that promises an action instead of calling the tool (27 of
+  the 76 prose answers measured) gets the corrective round, with `PROMISE_NUDGE`;
 - `leaks_protocol`: an answer after a correction that repeats tool or validator words is
   not shown to the user;
 - `named_orders`: the order numbers a message names, which the agent looks up in code
@@ -34,6 +36,15 @@ from store.domain.model import REASON_LABELS, Reason
 log = logging.getLogger(__name__)
 MAX_NAMED_ORDERS = 2  # looked up per message; more is a list, for the model to narrow
 _LABELS = {label.casefold(): reason.value for reason, label in REASON_LABELS.items()}
+# "I'll cancel the oven mitts", "let me request that from the seller": an action promised in
+# words, which do nothing. A question ("shall I cancel it?") is not a promise.
+_PROMISE = re.compile(
+    r"\b(?:i'?ll|i will|i am going to|i'm going to|let me|i can now)\s+(?:now\s+)?"
+    r"(?:go ahead and\s+|proceed to\s+)?(?:cancel|request|ask the seller|flag|submit|"
+    r"process|send)\b", re.IGNORECASE)
+PROMISE_NUDGE = ("You said you would act, but words do nothing and no tool was called. "
+                 "Answer again: call the tool now (with the item ids and the reason the "
+                 "user gave), or reply with a question if something is missing.")
 _INTERNAL = re.compile(r"\bagain with\b|\bargument|\bschema\b|\binvalid\b|field required|"
                        r"not a valid|\bjson\b|\btool\b", re.IGNORECASE)
 
@@ -100,6 +111,11 @@ def leaks_protocol(text: str, tool_names: list[str]) -> bool:
     """Words meant for the model (a tool's name, a correction's phrasing) in a reply."""
     low = text.casefold()
     return any(n in low for n in tool_names) or bool(_INTERNAL.search(text))
+
+
+def promises_action(text: str) -> bool:
+    """A reply that says the assistant will act, instead of acting."""
+    return "?" not in text and bool(_PROMISE.search(text.replace("\u2019", "'")))
 
 
 def named_orders(text: str) -> list[str]:

@@ -325,3 +325,43 @@ def test_reason_labels_and_phrases_map_to_the_enum_and_nothing_else_is_guessed(
     said: str, value: str | None
 ) -> None:
     assert reason_value(said) == value
+
+
+def test_a_promise_in_words_gets_a_corrective_round_and_becomes_the_call(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    conv = chat(server, shop_store,
+                reply("Understood. I'll cancel the wireless headphones for you."),
+                answer("cancel_items", order_id="112-0000001", item_ids=["A1"],
+                       reason="no_longer_needed"))
+
+    result = conv.send("cancel the headphones from 112-0000001, no longer needed")
+
+    assert len(server.requests) == 2
+    assert "words do nothing" in server.requests[1].messages[-1]["content"]
+    assert result.proposal is not None and "I'll cancel" not in result.text
+    assert status(shop_store, "A1") == "unshipped"  # proposed only (P7)
+
+
+def test_a_question_is_not_a_promise_and_costs_no_extra_request(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    conv = chat(server, shop_store, reply("Shall I cancel the headphones? Why, though?"))
+
+    result = conv.send("cancel the headphones from 112-0000001")
+
+    assert len(server.requests) == 1
+    assert result.text == "Shall I cancel the headphones? Why, though?"
+
+
+def test_a_repeated_promise_is_shown_as_words_and_changes_nothing(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    conv = chat(server, shop_store, reply("I'll cancel the headphones."),
+                reply("I'll cancel the headphones right away."))
+    before = business_snapshot(shop_store)
+
+    result = conv.send("cancel the headphones from 112-0000001, no longer needed")
+
+    assert len(server.requests) == 2 and result.proposal is None
+    assert business_snapshot(shop_store) == before
