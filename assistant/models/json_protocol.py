@@ -19,7 +19,6 @@ from prompts import load_named
 
 REPLY = "reply"
 TOOL_RESULT = "[tool result]"
-MAX_REPLY_CHARS = 800
 _MAX_ITEM_IDS = 200  # ids offered to the grammar; beyond that any string (a huge account)
 
 
@@ -53,7 +52,9 @@ def answer_schema(tools: Sequence[dict[str, Any]], item_ids: Sequence[str] = ())
     With `item_ids` (those in the conversation's tool results) an item id must be one of
     them or "all": a title can't pass for an id."""
     reply = _object({"action": {"enum": [REPLY]},
-                     "text": {"type": "string", "minLength": 1, "maxLength": MAX_REPLY_CHARS}},
+                     # No maxLength: llama.cpp unrolls it into one grammar rule per
+                     # character; the request's max_tokens bounds the reply instead.
+                     "text": {"type": "string"}},
                     ["action", "text"])
     branches = [_object({"action": {"enum": [t["name"]]},
                          "args": exact_arguments(t.get("parameters") or {}, item_ids)},
