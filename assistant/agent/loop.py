@@ -13,7 +13,9 @@ the actor from `ToolRuntime.context`. The graph keeps no memory (no checkpointer
 `Conversation` holds the memory, trims and repairs it, and sends it with each turn.
 
 The guarantees are middleware (`assistant.agent.middleware`); a turn's budget, record and
-early stops are `assistant.agent.turn`.
+early stops are `assistant.agent.turn`. With a small model (JSON tool mode) the agent follows
+the protocol of `assistant.agent.protocol`: an order the user's message names is looked up
+in code before the first model call, and a promise in words gets a corrective round.
 
 `Agent.run_turn` streams the graph: "updates" give each node's messages as it finishes (the
 turn's record, kept even when a later step stops the turn with `TurnStopped`), "messages"
