@@ -365,3 +365,26 @@ def test_a_repeated_promise_is_shown_as_words_and_changes_nothing(
 
     assert len(server.requests) == 2 and result.proposal is None
     assert business_snapshot(shop_store) == before
+
+
+def test_the_examples_are_written_exactly_as_the_conversation_shows_calls_and_results(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    # A small model copies the shape of what it sees: the examples' calls and results must
+    # be byte for byte what the real conversation will show it.
+    conv = chat(server, shop_store, reply("Which item?"))
+    conv.send("something from 112-0000001")
+
+    sent = server.requests[0].messages
+    call_line, result_line = sent[-2]["content"], sent[-1]["content"]
+    assert call_line == json.dumps({"action": "lookup_order",
+                                    "args": {"order_id": "112-0000001"}})
+    assert result_line.startswith('[tool result] {"ok":true,"order_id":"112-0000001"')
+    examples = system_text(server).split("Examples", 1)[1].split("\nTools", 1)[0]
+    for line in examples.splitlines():
+        if line.startswith('{"action"'):
+            assert json.dumps(json.loads(line)) == line
+        elif line.startswith("[tool result] "):
+            data = json.loads(line.removeprefix("[tool result] "))
+            assert json.dumps(data, separators=(",", ":")) == line.removeprefix(
+                "[tool result] ")
