@@ -10,7 +10,9 @@ switch (`assistant.agent.prompt_budget.shared_prefix_tokens` counts it).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 from langchain_core.messages import BaseMessage, ToolMessage
@@ -69,6 +71,42 @@ def exact_arguments(params: dict[str, Any], item_ids: Sequence[str] = ()) -> dic
         properties["item_ids"] = {**properties["item_ids"],
                                   "items": {"enum": ["all", *item_ids]}}
     return _object(properties, list(params.get("required") or ()))
+
+
+def tools_now(tools: Sequence[dict[str, Any]],
+              messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    """The tools the model may call next: not `lookup_order` right after a look-up's result
+    (a small model copies the examples' "look up, then act" and looks the same order up
+    again and again; the result is already there)."""
+    last = messages[-1] if messages else None
+    if isinstance(last, ToolMessage) and last.name == "lookup_order":
+        return [t for t in tools if t["name"] != "lookup_order"]
+    return list(tools)
+
+
+@cache
+def example_names() -> frozenset[str]:
+    """Order ids, titles and sellers of the prompt's made-up examples."""
+    names: set[str] = set()
+    for line in load_named("tool_protocol").splitlines():
+        if line.startswith(f"{TOOL_RESULT} "):
+            data = json.loads(line.removeprefix(f"{TOOL_RESULT} "))
+            names.add(str(data.get("order_id", "")))
+            for item in data.get("items", ()):
+                names.update(str(item.get(k, "")) for k in ("title", "seller"))
+    return frozenset(n.casefold() for n in names if n)
+
+
+def parrots_examples(text: str, messages: Sequence[BaseMessage]) -> bool:
+    """A reply about the examples' made-up orders (a small model copies them): a name of
+    theirs that the conversation itself never mentioned."""
+    low = text.casefold()
+    said = " ".join(str(m.content) for m in messages).casefold()
+    return any(_mentions(low, name) and not _mentions(said, name) for name in example_names())
+
+
+def _mentions(text: str, name: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
 
 
 def item_ids_seen(messages: Iterable[BaseMessage]) -> list[str]:

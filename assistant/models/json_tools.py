@@ -44,6 +44,8 @@ from assistant.models.json_protocol import (
     answer_schema,
     instructions,
     item_ids_seen,
+    parrots_examples,
+    tools_now,
 )
 
 __all__ = ["REPLY", "JsonToolModel"]
@@ -70,9 +72,12 @@ class JsonToolModel(BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> ChatResult:
-        prompt = [*self._instructions(messages), *_flatten(messages)]
+        conversation = _flatten(messages)
+        prompt = [*self._instructions(messages), *conversation]
         answer = self.inner.invoke(prompt, stop=stop, extra_body=self.request_body(messages))
         message = self.parse(str(answer.content))
+        if not message.tool_calls and parrots_examples(str(message.content), conversation):
+            message = AIMessage("")  # no answer: the agent says so in fixed words
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def request_body(self, messages: Sequence[BaseMessage] = ()) -> dict[str, Any]:
@@ -80,8 +85,8 @@ class JsonToolModel(BaseChatModel):
         the client's `max_tokens` is carried over; llama-cpp-python's server reads
         `max_tokens` and ignores `max_completion_tokens`, which the client would send."""
         body = dict(getattr(self.inner, "extra_body", None) or {})
-        body["response_format"] = {"type": "json_object",
-                                   "schema": self.answer_schema(item_ids_seen(messages))}
+        schema = answer_schema(tools_now(self.tools, messages), item_ids_seen(messages))
+        body["response_format"] = {"type": "json_object", "schema": schema}
         if self.max_tokens is not None:
             body["max_tokens"] = self.max_tokens
         return body

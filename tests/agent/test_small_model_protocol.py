@@ -16,6 +16,7 @@ from assistant.agent.protocol import reason_value
 from assistant.agent.turn import MODEL_CONFUSED
 from assistant.config import ModelConfig
 from assistant.conversation import Conversation
+from assistant.models.json_protocol import parrots_examples
 from assistant.models.json_tools import JsonToolModel
 from assistant.models.providers import DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_OPENAI, make_model
 from store.db import Store, memory_store
@@ -388,3 +389,42 @@ def test_the_examples_are_written_exactly_as_the_conversation_shows_calls_and_re
             data = json.loads(line.removeprefix("[tool result] "))
             assert json.dumps(data, separators=(",", ":")) == line.removeprefix(
                 "[tool result] ")
+
+
+def test_right_after_a_look_up_the_model_cannot_look_the_same_order_up_again(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    conv = chat(server, shop_store, reply("Which one?"), reply("Which order?"))
+    conv.send("did my order 112-0000001 get cancelled?")
+    conv.send("hello")
+
+    after_look_up = {b["properties"]["action"]["enum"][0] for b in schema_of(server, 0)["oneOf"]}
+    after_user = {b["properties"]["action"]["enum"][0] for b in schema_of(server, 1)["oneOf"]}
+    assert "lookup_order" not in after_look_up and "check_cancelled" in after_look_up
+    assert "lookup_order" in after_user
+
+
+def test_a_reply_about_the_prompts_made_up_examples_never_reaches_the_user(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    # Seen with the 0.5B model: an example's words, read out as a fact about the user's order.
+    conv = chat(server, shop_store,
+                reply("The desk lamp has shipped, so only Lumen Ltd can cancel it."))
+
+    result = conv.send("yes, do it")
+
+    assert result.text == MODEL_CONFUSED
+    assert "lumen" not in result.text.lower()
+
+
+def test_the_examples_replies_state_no_facts_a_model_could_copy(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    chat(server, shop_store, reply("Which order?")).send("hi")
+
+    examples = system_text(server).split("Examples", 1)[1].split("\nTools", 1)[0]
+    replies = [json.loads(line)["text"] for line in examples.splitlines()
+               if line.startswith('{"action": "reply"')]
+    assert replies
+    for text in replies:
+        assert not parrots_examples(text, [])
