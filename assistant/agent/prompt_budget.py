@@ -25,6 +25,7 @@ from typing import Any
 
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from assistant.models.json_protocol import instructions
 from prompts import load_prompt
 from tools.order_tools import tools_for
 
@@ -54,6 +55,25 @@ def prefix_text(role: str) -> str:
     """System prompt and tool schemas as one string (the schemas as compact JSON)."""
     tools = json.dumps(list(tool_schemas(role)), separators=(",", ":"), ensure_ascii=False)
     return load_prompt(role) + "\n" + tools
+
+
+def json_mode_prefix(role: str) -> str:
+    """The system message of JSON tool mode (small local models), as `JsonToolModel` sends
+    it for this role: the protocol and examples, the typed signatures, the role's prompt."""
+    return instructions([t["function"] for t in tool_schemas(role)], load_prompt(role))
+
+
+def shared_prefix_tokens(encoding_name: str = "o200k_base") -> dict[str, int]:
+    """Tokens of the customer's and the staff's JSON-mode prefix, and of the part they share
+    token for token: what a server's KV cache reuses across a role switch (it matches
+    tokens, not characters)."""
+    enc = encoding(encoding_name)
+    customer, staff = (enc.encode(json_mode_prefix(r), disallowed_special=())
+                       for r in ("customer", "staff"))
+    shared = next((i for i, (a, b) in enumerate(zip(customer, staff, strict=False))
+                   if a != b),
+                  min(len(customer), len(staff)))
+    return {"customer": len(customer), "staff": len(staff), "shared": shared}
 
 
 def count_tokens(text: str, encoding_name: str = "o200k_base") -> int:

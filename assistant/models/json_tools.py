@@ -6,6 +6,16 @@ for one JSON object constrained by a schema (`response_format` `json_object` + `
 `{"action": "<tool name>" | "reply", "args": {...}, "text": "..."}`. This wrapper does that
 and turns the answer back into an ordinary `AIMessage` with `tool_calls`, so the agent loop,
 tools and guard run exactly as with a native tool-calling model.
+
+What a small model needs to call tools well (issue 10's probes: first-step correctness
+went from 10/43 to 35/43 with the first two):
+- typed signatures with the allowed values (`reason?: "ordered_by_mistake" | ...`), not
+  only parameter names (`json_protocol.signature`);
+- a few short examples, in a prompt prefix that is the same bytes for both roles, so the
+  server's prompt cache keeps it across a role switch (`json_protocol.instructions`);
+- one exact schema per tool: its required fields and nothing else, so the grammar can't
+  produce a call that fails validation (`json_protocol.answer_schema`);
+- `max_tokens` on every request: a runaway generation would hold a local server.
 """
 
 from __future__ import annotations
@@ -28,7 +38,17 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field
 
-REPLY = "reply"
+from assistant.models.json_protocol import (
+    REPLY,
+    TOOL_RESULT,
+    answer_schema,
+    instructions,
+    item_ids_seen,
+    parrots_examples,
+    tools_now,
+)
+
+__all__ = ["REPLY", "JsonToolModel"]
 
 
 class JsonToolModel(BaseChatModel):
@@ -38,6 +58,7 @@ class JsonToolModel(BaseChatModel):
 
     inner: BaseChatModel
     tools: list[dict[str, Any]] = Field(default_factory=list)
+    max_tokens: int | None = None  # sent with every request (in `extra_body`, see below)
 
     @property
     def _llm_type(self) -> str:
@@ -45,49 +66,47 @@ class JsonToolModel(BaseChatModel):
 
     def bind_tools(self, tools: Sequence[Any], **_: Any) -> JsonToolModel:  # type: ignore[override]
         specs = [convert_to_openai_tool(t)["function"] for t in tools]
-        return JsonToolModel(inner=self.inner, tools=specs)
+        return JsonToolModel(inner=self.inner, tools=specs, max_tokens=self.max_tokens)
 
     def _generate(
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> ChatResult:
-        prompt = [*self._instructions(messages), *_flatten(messages)]
-        answer = self.inner.invoke(
-            prompt, stop=stop,
-            extra_body={"response_format": {"type": "json_object", "schema": self.answer_schema()}},
-        )
+        conversation = _flatten(messages)
+        prompt = [*self._instructions(messages), *conversation]
+        answer = self.inner.invoke(prompt, stop=stop, extra_body=self.request_body(messages))
         message = self.parse(str(answer.content))
+        if not message.tool_calls and parrots_examples(str(message.content), conversation):
+            message = AIMessage("")  # no answer: the agent says so in fixed words
         return ChatResult(generations=[ChatGeneration(message=message)])
 
-    def answer_schema(self) -> dict[str, Any]:
-        return {
-            "type": "object",
-            "properties": {
-                "action": {"enum": [REPLY, *(t["name"] for t in self.tools)]},
-                "args": {"type": "object"},
-                "text": {"type": "string"},
-            },
-            "required": ["action"],
-        }
+    def request_body(self, messages: Sequence[BaseMessage] = ()) -> dict[str, Any]:
+        """What goes into `extra_body`. A per-call `extra_body` replaces the client's own, so
+        the client's `max_tokens` is carried over; llama-cpp-python's server reads
+        `max_tokens` and ignores `max_completion_tokens`, which the client would send."""
+        body = dict(getattr(self.inner, "extra_body", None) or {})
+        schema = answer_schema(tools_now(self.tools, messages), item_ids_seen(messages))
+        body["response_format"] = {"type": "json_object", "schema": schema}
+        if self.max_tokens is not None:
+            body["max_tokens"] = self.max_tokens
+        return body
+
+    def answer_schema(self, item_ids: Sequence[str] = ()) -> dict[str, Any]:
+        return answer_schema(self.tools, item_ids)
 
     def _instructions(self, messages: list[BaseMessage]) -> list[BaseMessage]:
         system = "\n".join(str(m.content) for m in messages if isinstance(m, SystemMessage))
-        lines = [
-            f"- {t['name']}({', '.join(t.get('parameters', {}).get('properties', {}))}): "
-            f"{' '.join(str(t.get('description', '')).split())}"
-            for t in self.tools
-        ]
-        return [SystemMessage(
-            f"{system}\n\nAnswer with ONE JSON object. To call a tool: "
-            '{"action": "<tool>", "args": {...}}. To answer the user: '
-            '{"action": "reply", "text": "..."}.\nTools:\n' + "\n".join(lines)
-        )]
+        return [SystemMessage(instructions(self.tools, system))]
 
     def parse(self, raw: str) -> AIMessage:
-        """Garbage in becomes a polite text answer, never an invented tool call."""
+        """Garbage in becomes a polite text answer, never an invented tool call. Broken
+        JSON (a generation cut at `max_tokens`) becomes no answer at all, which the agent
+        reports in fixed words: a half call is not for the user's eyes."""
         try:
             data = json.loads(raw)
         except ValueError:
+            if raw.lstrip().startswith(("{", "[")):
+                return AIMessage("")
             return AIMessage(raw.strip() or "Sorry, I didn't get that.")
         if not isinstance(data, dict):
             return AIMessage(str(data))
@@ -103,13 +122,14 @@ class JsonToolModel(BaseChatModel):
 
 
 def _flatten(messages: list[BaseMessage]) -> list[BaseMessage]:
-    """The conversation as plain user/assistant text: no tool roles, no null content."""
+    """The conversation as plain user/assistant text: no tool roles, no null content. A call
+    reads as the JSON answer that made it, a result as in the prompt's examples."""
     out: list[BaseMessage] = []
     for m in messages:
         if isinstance(m, SystemMessage):
             continue
         if isinstance(m, ToolMessage):
-            out.append(HumanMessage(f"[tool result] {m.content}"))
+            out.append(HumanMessage(f"{TOOL_RESULT} {m.content}"))
         elif isinstance(m, AIMessage) and m.tool_calls:
             call = m.tool_calls[0]
             out.append(AIMessage(json.dumps({"action": call["name"], "args": call["args"]})))

@@ -24,8 +24,11 @@ from assistant.config import DEFAULT_OPENAI_MODEL, ConfigError, ModelConfig, Pro
 if TYPE_CHECKING:
     from assistant.models.openai_chat import RescindChatOpenAI
 
-__all__ = ["DEFAULT_OPENAI_MODEL", "ConfigError", "ModelConfig", "Provider", "make_chat",
-           "make_model"]
+DEFAULT_MAX_TOKENS = 512  # a tool call or a short reply; a local model's runaway is cut there
+DEFAULT_MAX_TOKENS_OPENAI = 4096
+
+__all__ = ["DEFAULT_MAX_TOKENS", "DEFAULT_MAX_TOKENS_OPENAI", "DEFAULT_OPENAI_MODEL",
+           "ConfigError", "ModelConfig", "Provider", "make_chat", "make_model", "max_tokens"]
 
 
 def make_model(config: ModelConfig) -> BaseChatModel:
@@ -37,8 +40,16 @@ def make_model(config: ModelConfig) -> BaseChatModel:
     if config.tool_mode == "json":
         from assistant.models.json_tools import JsonToolModel
 
-        return JsonToolModel(inner=chat)
+        return JsonToolModel(inner=chat, max_tokens=max_tokens(config))
     return chat
+
+
+def max_tokens(config: ModelConfig) -> int:
+    """The cap on generated tokens per request: `RESCIND_MAX_TOKENS`, else a default that
+    leaves a reasoning model room to think (OpenAI counts its reasoning in the cap)."""
+    if config.max_tokens is not None:
+        return config.max_tokens
+    return DEFAULT_MAX_TOKENS_OPENAI if config.provider == "openai" else DEFAULT_MAX_TOKENS
 
 
 def make_chat(config: ModelConfig) -> BaseChatModel:
@@ -55,8 +66,13 @@ def _chat_openai(config: ModelConfig) -> RescindChatOpenAI:
     extra: dict[str, Any] = {}
     if (effort := config.effective_reasoning_effort) is not None:
         extra["reasoning_effort"] = effort
-    if config.max_tokens is not None:  # a runaway generation can't hold a local server
-        extra["max_tokens"] = config.max_tokens
+    # Every request carries a token cap: a runaway generation can't hold a local server.
+    # OpenAI reads `max_completion_tokens` (what the client sends for `max_tokens`);
+    # llama-cpp-python's server ignores that and reads `max_tokens`, sent in the body.
+    if config.provider == "openai":
+        extra["max_tokens"] = max_tokens(config)
+    else:
+        extra["extra_body"] = {"max_tokens": max_tokens(config)}
     return RescindChatOpenAI(
         model=config.model_name,
         base_url=config.base_url,

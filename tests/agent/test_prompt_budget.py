@@ -12,8 +12,10 @@ from assistant.agent.prompt_budget import (
     TOKEN_BUDGET,
     count_tokens,
     encoding,
+    json_mode_prefix,
     prefix_text,
     prefix_tokens,
+    shared_prefix_tokens,
     tool_schemas,
 )
 from prompts import load_prompt
@@ -75,3 +77,22 @@ def test_tool_descriptions_are_single_lines() -> None:
         description = schema["function"]["description"]
         assert "\n" not in description and "  " not in description
     json.dumps(tool_schemas("staff"))  # plain JSON, as sent
+
+
+def test_customer_and_staff_share_most_of_the_json_mode_prefix() -> None:
+    # A role switch on a local server re-evaluates only what follows the shared tokens:
+    # the protocol, the examples and the common tools' signatures come before anything
+    # either role has of its own (it was about 10 tokens before).
+    counted = shared_prefix_tokens()
+    assert counted["shared"] >= 900
+    assert counted["shared"] >= 0.65 * max(counted["customer"], counted["staff"])
+    assert shared_prefix_tokens("cl100k_base")["shared"] >= 900
+
+
+def test_the_json_mode_prefix_names_only_tools_that_exist_and_holds_no_user_data() -> None:
+    for role in ("customer", "staff"):
+        text = json_mode_prefix(role)
+        called = set(re.findall(r'"action": "(\w+)"', text)) - {"reply"}
+        assert called <= {t.name for t in tools_for(role)}, called
+        assert not re.search(r"[\w.]+@[\w.]+\.\w+", text)
+        assert not re.search(r"\b20\d\d-\d\d-\d\d", text)

@@ -42,8 +42,7 @@ def json_model(server: FakeOpenAI) -> JsonToolModel:
 def test_json_answers_become_tool_calls_that_reach_a_proposal_and_a_confirmation(
     server: FakeOpenAI, shop_store: Store
 ) -> None:
-    server.push(
-        say(json.dumps({"action": "lookup_order", "args": {"order_id": "112-0000001"}})),
+    server.push(  # the order the user names is looked up in code, before the model
         say(json.dumps({"action": "cancel_items", "args": {
             "order_id": "112-0000001", "item_ids": ["A1"], "reason": "no_longer_needed"}})),
     )
@@ -71,7 +70,8 @@ def test_every_request_asks_for_json_constrained_by_the_tool_names(
     body = server.requests[-1].body
     schema = body["response_format"]["schema"]
     assert body["response_format"]["type"] == "json_object"
-    assert "cancel_items" in schema["properties"]["action"]["enum"]
+    actions = {a for branch in schema["oneOf"] for a in branch["properties"]["action"]["enum"]}
+    assert {"cancel_items", "reply"} <= actions
     assert "tools" not in body  # no native tool calling asked of the server
     assert all(m.get("content") is not None for m in body["messages"])
 
@@ -87,6 +87,7 @@ def test_garbage_from_the_model_becomes_text_and_writes_nothing(
     first = chat.send("cancel everything in 112-0000001")
     second = chat.send("cancel everything in 112-0000001")
 
-    assert first.tool_names == [] and second.tool_names == []
+    # the order named is looked up in code; nothing the model sent ran
+    assert first.tool_names == ["lookup_order"] and second.tool_names == ["lookup_order"]
     assert first.proposal is None and second.proposal is None
     assert business_snapshot(shop_store) == before

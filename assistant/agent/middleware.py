@@ -1,0 +1,315 @@
+"""The agent loop's guarantees are middleware, all `wrap_*` hooks, so the graph has no node
+beyond `model` and `tools` (each node is a step of LangGraph's loop, which costs more than
+the hooks):
+- `CheckToolCalls` (wrap_model_call, outermost): checks each answer's tool calls before
+  anything runs and gives one corrective round per turn (a second request inside the same
+  model step, so the repair never enters the state or the memory); keeps one write call
+  alone; enforces `Limits.tool_calls`.
+- `TurnBudget` (wrap_model_call, around each request, repairs included): enforces
+  `Limits.model_calls` and the turn's deadline, shortens the OpenAI client's request timeout
+  to the time left, measures the model's time, turns a failed request into a clear stop.
+- `RunTools` (wrap_tool_call): runs a step's calls one at a time in the model's order
+  (`create_agent` sends each call to its own task, and LangGraph runs tasks in parallel),
+  calls our `@tool` functions with the `ToolNode`'s own `ToolRuntime`, and stops the turn
+  when a tool crashes.
+The stock `ModelCallLimitMiddleware` and `ToolCallLimitMiddleware` are not used: they count
+model *steps*, while a corrective round is a second request within one step, and each adds
+before/after-model nodes to every model call. A turn's counts (`_Budget`) live in the run's
+state, so the shared middleware keep none, and `Agent.run_turn` can read them after a stop.
+The write tools are `return_direct`, so `create_agent` ends the run after one of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain.agents.middleware import (
+    AgentMiddleware,
+    ModelRequest,
+    ModelResponse,
+)
+from langchain.agents.middleware.types import ToolCallRequest
+from langchain_core.messages import (
+    AIMessage,
+    HumanMessage,
+    ToolCall,
+    ToolMessage,
+)
+from langchain_core.tools import BaseTool
+from langgraph.types import Command
+from pydantic import BaseModel
+
+from assistant.agent.memory import text_of
+from assistant.agent.protocol import (
+    PROMISE_NUDGE,
+    correction,
+    leaks_protocol,
+    normalised,
+    problems_with,
+    promises_action,
+)
+from assistant.agent.turn import (
+    MODEL_CONFUSED,
+    MODEL_TIMEOUT,
+    TOOL_FAILURE,
+    TURN_LIMIT,
+    TurnStopped,
+    _Budget,
+    _budget_of,
+    _model_failure,
+    _TurnState,
+)
+from assistant.config import Limits
+from store.telemetry import span
+from tools.context import ToolContext
+from tools.order_tools import WRITE_TOOLS
+
+log = logging.getLogger(__name__)
+ModelHandler = Callable[[ModelRequest[ToolContext]], ModelResponse[Any]]
+ToolHandler = Callable[[ToolCallRequest], ToolMessage | Command[Any]]
+_MAX_REPAIRS = 1  # corrective rounds per turn for malformed tool calls
+_NOT_RUN = "Not run, because an earlier call of this step failed."
+
+
+# --- the middleware ----------------------------------------------------------------------------
+class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
+    """Every model answer, before any of its tool calls runs.
+
+    Unknown tools, arguments that are not a JSON object or break the tool's schema go back
+    to the model once per turn with what is wrong, inside this model step: the faulty round
+    never reaches the state, so it is neither run nor remembered. A write call runs alone
+    (each proposal replaces the last, so only one can be live), and the turn's tool calls
+    stay within `Limits.tool_calls`, checked before any of them runs.
+    """
+
+    state_schema = _TurnState
+
+    def __init__(self, tools: Sequence[BaseTool], limits: Limits,
+                 nudge_promises: bool = False) -> None:
+        super().__init__()
+        self.tools_by_name = {t.name: t for t in tools}
+        self.limits = limits
+        # Small models: a reply that promises an action ("I'll cancel the oven mitts")
+        # instead of calling the tool gets the turn's corrective round too. Not for models
+        # that stream their words: the user would already have read the promise.
+        self.nudge_promises = nudge_promises
+
+    def wrap_model_call(
+        self, request: ModelRequest[ToolContext], handler: ModelHandler,
+    ) -> ModelResponse[Any]:
+        budget = _budget_of(request.state)
+        ai = self._normalised(_answer_of(handler(request)))
+        corrected = False
+        while (problems := self._problems(ai)) or self._promises(ai):
+            budget.repairs += 1
+            if budget.repairs > _MAX_REPAIRS:
+                if not problems:
+                    break  # a promise, again: the reply guard reviews it like any reply
+                raise TurnStopped("bad_tool_call", MODEL_CONFUSED)
+            log.info("model sent unusable tool calls or a promise: %s", problems)
+            notes = _corrections(ai, problems) if problems else [HumanMessage(PROMISE_NUDGE)]
+            request = request.override(messages=[*request.messages, ai, *notes])
+            ai = self._normalised(_answer_of(handler(request)))
+            corrected = True
+        if corrected and not ai.tool_calls and leaks_protocol(text_of(ai.content),
+                                                               list(self.tools_by_name)):
+            # A small model tends to read the correction out to the user instead of acting
+            # on it; those words were never meant for the user.
+            raise TurnStopped("bad_tool_call", MODEL_CONFUSED)
+        ai = _one_write_at_most(ai)
+        self._admit(budget, ai.tool_calls)
+        return ModelResponse(result=[ai])
+
+    def _promises(self, ai: AIMessage) -> bool:
+        return self.nudge_promises and not ai.tool_calls and promises_action(
+            text_of(ai.content))
+
+    def _normalised(self, ai: AIMessage) -> AIMessage:
+        """Reason labels as enum values, no stray fields (`protocol.normalised`); the message
+        keeps its id (the "messages" stream already showed its words under it)."""
+        calls = [ToolCall(name=c["name"], id=c["id"], type="tool_call",
+                          args=normalised(c["args"], self.tools_by_name.get(c["name"])))
+                 for c in ai.tool_calls]
+        if all(new["args"] is old["args"] for new, old in zip(calls, ai.tool_calls,
+                                                               strict=True)):
+            return ai
+        return ai.model_copy(update={"tool_calls": calls})
+
+    def _problems(self, ai: AIMessage) -> dict[str, str]:
+        """Tool call id -> what the model must send instead; empty when everything may run."""
+        problems = {c["id"] or "": correction(self.tools_by_name.get(c["name"] or ""),
+                                              c["name"] or "?", [], self.tools_by_name)
+                    for c in ai.invalid_tool_calls}
+        for call in ai.tool_calls:
+            tool = self.tools_by_name.get(call["name"])
+            fixes = problems_with(tool, call["args"]) if tool is not None else []
+            if tool is None or fixes:
+                problems[call["id"] or ""] = correction(tool, call["name"], fixes,
+                                                        self.tools_by_name)
+        return problems
+
+    def _admit(self, budget: _Budget, calls: list[ToolCall]) -> None:
+        if budget.tool_calls + len(calls) > self.limits.tool_calls:
+            raise TurnStopped("tool_call_limit", TURN_LIMIT)
+        budget.tool_calls += len(calls)
+        budget.order.expect(calls)
+
+
+class TurnBudget(AgentMiddleware[_TurnState, ToolContext]):
+    """Each request to the model: within the turn's budget, and never left to hang.
+
+    `request_timeout` is the OpenAI client's own per-request timeout; each request gets the
+    smaller of it and the time the turn has left. Other models take no timeout option: they
+    are held to the deadline between requests.
+    """
+
+    state_schema = _TurnState
+
+    def __init__(self, limits: Limits, request_timeout: float | None, model_name: str) -> None:
+        super().__init__()
+        self.limits = limits
+        self.request_timeout = request_timeout
+        self.model_name = model_name
+
+    def wrap_model_call(
+        self, request: ModelRequest[ToolContext], handler: ModelHandler,
+    ) -> ModelResponse[Any]:
+        budget = _budget_of(request.state)
+        left = self._admit(budget)
+        if self.request_timeout is not None:  # a request may not outlive the turn
+            settings = {**request.model_settings, "timeout": min(self.request_timeout, left)}
+            request = request.override(model_settings=settings)
+        started = time.perf_counter()  # the request, with create_agent's bind_tools around it
+        try:
+            with span(f"chat {self.model_name}", {"gen_ai.operation.name": "chat",
+                                                   "gen_ai.request.model": self.model_name}):
+                response = handler(request)
+        except Exception as e:
+            raise _model_failure(e) from e
+        finally:
+            took = time.perf_counter() - started
+            budget.model_time_s += took
+            budget.model_call_s.append(took)
+        answer = response.result[-1] if response.result else None
+        if not isinstance(answer, AIMessage):
+            raise TurnStopped("model_garbage", MODEL_CONFUSED)
+        return ModelResponse(result=[_with_call_ids(answer)])
+
+    def _admit(self, budget: _Budget) -> float:
+        """Count one more request, or stop the turn; the time the turn has left."""
+        if budget.model_calls >= self.limits.model_calls:
+            raise TurnStopped("model_call_limit", TURN_LIMIT)
+        left = budget.time_left()
+        if left <= 0:
+            raise TurnStopped("turn_timeout", MODEL_TIMEOUT)
+        budget.model_calls += 1
+        return left
+
+
+class RunTools(AgentMiddleware[_TurnState, ToolContext]):
+    """Each tool call, inside LangGraph's `ToolNode`: in order, and a crash stops the turn.
+
+    Our `@tool` functions are called directly with the `ToolRuntime` the `ToolNode` built
+    (its `context` is the session's `ToolContext`), on arguments `CheckToolCalls` already
+    validated: `BaseTool.invoke` re-derives the function's type hints on every call, about
+    half a millisecond, more than the rest of the step. Any other tool goes through the
+    `ToolNode` as usual.
+    """
+
+    state_schema = _TurnState
+
+    def __init__(self, tools: Sequence[BaseTool]) -> None:
+        super().__init__()
+        self.direct = {t.name: d for t in tools if (d := _direct_call(t)) is not None}
+
+    def wrap_tool_call(self, request: ToolCallRequest, handler: ToolHandler,
+                       ) -> ToolMessage | Command[Any]:
+        budget = _budget_of(request.state)
+        call = request.tool_call
+        with budget.order.turn_of(call["id"] or "", budget.time_left()):
+            if budget.tool_failed:  # the turn is stopping; nothing more runs
+                return ToolMessage(_NOT_RUN, tool_call_id=call["id"], name=call["name"],
+                                   status="error")
+            try:
+                return self._run(request, handler)
+            except Exception as e:  # the tools translate domain errors; anything else is ours
+                budget.tool_failed = True
+                log.exception("tool %s failed", call["name"])
+                raise TurnStopped("tool_failed", TOOL_FAILURE) from e
+
+    def _run(self, request: ToolCallRequest, handler: ToolHandler) -> ToolMessage | Command[Any]:
+        call = request.tool_call
+        direct = self.direct.get(call["name"])
+        if direct is None:
+            return handler(request)
+        schema, func = direct
+        parsed = schema.model_validate(call["args"])
+        content = func(runtime=request.runtime,
+                       **{k: getattr(parsed, k) for k in schema.model_fields})
+        return ToolMessage(str(content), tool_call_id=call["id"], name=call["name"])
+
+
+def _direct_call(tool: BaseTool) -> tuple[type[BaseModel], Callable[..., Any]] | None:
+    """The schema and function of a `@tool` function that takes the `runtime`, else None."""
+    schema, func = tool.tool_call_schema, getattr(tool, "func", None)
+    args_schema = getattr(tool, "args_schema", None)
+    takes_runtime = "runtime" in getattr(args_schema, "model_fields", {})
+    if callable(func) and takes_runtime and isinstance(schema, type) \
+            and issubclass(schema, BaseModel):
+        return schema, func
+    return None
+
+
+# --- small helpers ----------------------------------------------------------------------------
+def _answer_of(response: ModelResponse[Any]) -> AIMessage:
+    """The model's message in a response `TurnBudget` passed on (it checked the type)."""
+    answer = response.result[-1] if response.result else None
+    if not isinstance(answer, AIMessage):  # only if the middleware order changed
+        raise TurnStopped("model_garbage", MODEL_CONFUSED)
+    return answer
+
+
+def _corrections(ai: AIMessage, problems: dict[str, str]) -> list[ToolMessage]:
+    """A result for every call of a faulty answer: what was wrong, or that it did not run."""
+    results = []
+    for call in [*ai.tool_calls, *ai.invalid_tool_calls]:
+        call_id = call["id"] or ""
+        note = problems.get(call_id, "Not run, because another call in this step was "
+                                     "invalid. Call it again with the corrected ones.")
+        results.append(ToolMessage(note, tool_call_id=call_id, name=call["name"] or "?",
+                                   status="error"))
+    return results
+
+
+def _one_write_at_most(ai: AIMessage) -> AIMessage:
+    """A write call runs alone: each proposal replaces the last, so only one can be live.
+
+    The message keeps its id: the "messages" stream already showed its words under it."""
+    writes = [c for c in ai.tool_calls if c["name"] in WRITE_TOOLS]
+    if not writes or len(ai.tool_calls) == 1:
+        return ai
+    return ai.model_copy(update={"content": text_of(ai.content), "tool_calls": writes[:1]})
+
+
+def _with_call_ids(ai: AIMessage) -> AIMessage:
+    """Every call gets a unique id: some local servers send none, and results need one."""
+    ids = [c["id"] for c in [*ai.tool_calls, *ai.invalid_tool_calls]]
+    if all(ids) and len(set(ids)) == len(ids):
+        return ai
+    seen: set[str] = set()
+
+    def unique(call_id: str | None) -> str:
+        if not call_id or call_id in seen:
+            call_id = f"call_{uuid.uuid4().hex[:16]}"
+        seen.add(call_id)
+        return call_id
+
+    calls = [ToolCall(name=c["name"], args=c["args"], id=unique(c["id"]), type="tool_call")
+             for c in ai.tool_calls]
+    invalid = [{**c, "id": unique(c["id"])} for c in ai.invalid_tool_calls]
+    return ai.model_copy(update={"tool_calls": calls, "invalid_tool_calls": invalid})
+

@@ -1,0 +1,144 @@
+"""The agent's protocol for small models, in code rather than in the prompt.
+
+Issue 10's measurements with a 1.5B model: every reason came as a label ("no longer
+needed") instead of the enum value, 11 of 17 tool calls failed the schema, the corrective
+round recovered none and the model read the validator's text out to the user in 9 of them.
+So, before the model is asked anything it can get wrong:
+- `normalised`: a reason label or a phrase the rules parser reads as a reason becomes the
+  enum value (a value that means nothing stays, and fails validation as before), and
+  fields the tool doesn't take are dropped (JSON mode's grammar allows none);
+- `problems_with`: the tool's schema: required fields and allowed values;
+- `correction`: what goes back to the model is an instruction, "Call X again with ...",
+  with the tool's typed signature, not a validator's message;
+- `promises_action`: a reply that promises an action instead of calling the tool (27 of
+  the 76 prose answers measured) gets the corrective round, with `PROMISE_NUDGE`;
+- `leaks_protocol`: an answer after a correction that repeats tool or validator words is
+  not shown to the user;
+- `named_orders`: the order numbers a message names, which the agent looks up in code
+  before the first model call (`Agent.run_turn`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import BaseModel, ValidationError
+
+from assistant.models.json_protocol import signature
+from assistant.understanding.rules import en
+from assistant.understanding.rules.parser import normalise
+from store.domain.model import REASON_LABELS, Reason
+
+log = logging.getLogger(__name__)
+MAX_NAMED_ORDERS = 2  # looked up per message; more is a list, for the model to narrow
+_LABELS = {label.casefold(): reason.value for reason, label in REASON_LABELS.items()}
+# "I'll cancel the oven mitts", "let me request that from the seller": an action promised in
+# words, which do nothing. A question ("shall I cancel it?") is not a promise.
+_PROMISE = re.compile(
+    r"\b(?:i'?ll|i will|i am going to|i'm going to|let me|i can now)\s+(?:now\s+)?"
+    r"(?:go ahead and\s+|proceed to\s+)?(?:cancel|request|ask the seller|flag|submit|"
+    r"process|send)\b", re.IGNORECASE)
+PROMISE_NUDGE = ("You said you would act, but words do nothing and no tool was called. "
+                 "Answer again: call the tool now (with the item ids and the reason the "
+                 "user gave), or reply with a question if something is missing.")
+_INTERNAL = re.compile(r"\bagain with\b|\bargument|\bschema\b|\binvalid\b|field required|"
+                       r"not a valid|\bjson\b|\btool\b", re.IGNORECASE)
+
+
+def normalised(args: dict[str, Any], tool: BaseTool | None) -> dict[str, Any]:
+    """The arguments with a reason label as its enum value and without fields the tool
+    doesn't have (they would be ignored anyway: the actor comes from the session, never
+    from an argument); anything else as it came."""
+    fields = _fields(tool)
+    if fields is not None and set(args) - fields:
+        log.info("dropped arguments %s the tool does not take", sorted(set(args) - fields))
+        args = {k: v for k, v in args.items() if k in fields}
+    reason = args.get("reason")
+    if not isinstance(reason, str):
+        return args
+    value = reason_value(reason)
+    if value is None or value == reason:
+        return args
+    return {**args, "reason": value}
+
+
+def reason_value(text: str) -> str | None:
+    """"No longer needed", "no-longer-needed", "don't need it" -> "no_longer_needed"."""
+    plain = " ".join(text.replace("_", " ").replace("-", " ").split()).casefold()
+    if not plain:
+        return None
+    if plain.replace(" ", "_") in {r.value for r in Reason}:
+        return plain.replace(" ", "_")
+    if plain in _LABELS:
+        return _LABELS[plain]
+    norm = normalise(text)
+    found, _, _ = en.find_reason(norm)
+    return found or en.option_reason(norm)
+
+
+def problems_with(tool: BaseTool, args: dict[str, Any]) -> list[str]:
+    """What a call's arguments need to fit the tool's exact schema, as instructions
+    ("reason one of ..."); empty when they fit."""
+    schema = tool.tool_call_schema
+    if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+        return []
+    fixes = []
+    try:
+        schema.model_validate(args)
+    except ValidationError as e:
+        for error in e.errors(include_url=False):
+            fixes.append(_fix(error))
+    return fixes
+
+
+def correction(tool: BaseTool | None, name: str, fixes: list[str],
+               tools: dict[str, BaseTool]) -> str:
+    """The note sent back for a call that can't run: what to call, with what."""
+    if tool is None:
+        return (f"There is no tool {name!r}. Call one of {', '.join(tools)} instead, or "
+                'answer the user with "reply".')
+    usage = signature(convert_to_openai_tool(tool)["function"]).removeprefix("- ")
+    detail = "; ".join(fixes) if fixes else \
+        "its arguments as one JSON object (they were not a valid JSON object)"
+    return f"Call {tool.name} again with {detail}. Usage: {usage}"
+
+
+def leaks_protocol(text: str, tool_names: list[str]) -> bool:
+    """Words meant for the model (a tool's name, a correction's phrasing) in a reply."""
+    low = text.casefold()
+    return any(n in low for n in tool_names) or bool(_INTERNAL.search(text))
+
+
+def promises_action(text: str) -> bool:
+    """A reply that says the assistant will act, instead of acting."""
+    return "?" not in text and bool(_PROMISE.search(text.replace("\u2019", "'")))
+
+
+def named_orders(text: str) -> list[str]:
+    """Order numbers in the user's own words, as the rules parser reads them: shaped like
+    one, or said right after "order" (not e-mails, dates, prices or item ids like "A1")."""
+    found = [t.text for t in en.find_ids(en.EMAIL.sub(" ", text)) if t.strong]
+    return found[:MAX_NAMED_ORDERS]
+
+
+def _fields(tool: BaseTool | None) -> set[str] | None:
+    schema = tool.tool_call_schema if tool is not None else None
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        return set(schema.model_fields)
+    return None
+
+
+def _fix(error: Any) -> str:
+    loc = tuple(error.get("loc", ()))
+    field = ".".join(str(p) for p in loc) or "arguments"
+    if error.get("type") == "missing":
+        return f"{field} (required)"
+    if loc and loc[0] == "reason":
+        values = ", ".join(repr(r.value) for r in Reason)
+        return f"reason one of {values} (or without reason, and ask the user)"
+    wanted = str(error.get("msg", "a valid value")).removeprefix("Input should be ")
+    return f"{field} as {wanted}"

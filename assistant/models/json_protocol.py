@@ -1,0 +1,173 @@
+"""The words and schemas of JSON tool mode (`json_tools`): what a small model is shown.
+
+The system message is `prompts/tool_protocol.md` (the answer format, rules and examples),
+then one typed signature per tool, then the role's own prompt. Customer and staff tools are
+the same list up to the staff's extra `verify_caller`, so the two roles' system messages
+are the same bytes up to there: a server's prompt cache keeps that prefix across a role
+switch (`assistant.agent.prompt_budget.shared_prefix_tokens` counts it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+from langchain_core.messages import BaseMessage, ToolMessage
+
+from prompts import load_named
+
+REPLY = "reply"
+TOOL_RESULT = "[tool result]"
+_MAX_ITEM_IDS = 200  # ids offered to the grammar; beyond that any string (a huge account)
+
+
+def instructions(tools: Sequence[dict[str, Any]], role_prompt: str) -> str:
+    """The whole system message: the shared part first, the role's own part last."""
+    shown: set[str] = set()  # an argument's note once: "order_id: Order number, ..."
+    lines = [load_named("tool_protocol"), *(signature(t, shown) for t in tools)]
+    return "\n".join(lines) + "\n\n" + role_prompt.strip()
+
+
+def signature(tool: dict[str, Any], shown: set[str] | None = None) -> str:
+    """`- cancel_items(order_id: string, reason?: "a" | "b", ...): what it does`, with each
+    argument's note after the description (unless in `shown`, the notes given already)."""
+    shown = set() if shown is None else shown
+    params = tool.get("parameters") or {}
+    required = set(params.get("required") or ())
+    args, notes = [], []
+    for name, spec in (params.get("properties") or {}).items():
+        args.append(f"{name}{'' if name in required else '?'}: {_type_of(spec)}")
+        note = f"{name}: {_description(spec)}"
+        if _description(spec) and note not in shown:
+            shown.add(note)
+            notes.append(note)
+    description = " ".join(str(tool.get("description", "")).split())
+    extra = f" ({'; '.join(notes)})" if notes else ""
+    return f"- {tool['name']}({', '.join(args)}): {description}{extra}"
+
+
+def answer_schema(tools: Sequence[dict[str, Any]], item_ids: Sequence[str] = ()) -> dict[str, Any]:
+    """One exact branch per tool (its required fields, nothing else) and one for a reply.
+    With `item_ids` (those in the conversation's tool results) an item id must be one of
+    them or "all": a title can't pass for an id."""
+    reply = _object({"action": {"enum": [REPLY]},
+                     # No maxLength: llama.cpp unrolls it into one grammar rule per
+                     # character; the request's max_tokens bounds the reply instead.
+                     "text": {"type": "string"}},
+                    ["action", "text"])
+    branches = [_object({"action": {"enum": [t["name"]]},
+                         "args": exact_arguments(t.get("parameters") or {}, item_ids)},
+                        ["action", "args"]) for t in tools]
+    return {"oneOf": [*branches, reply]}
+
+
+def exact_arguments(params: dict[str, Any], item_ids: Sequence[str] = ()) -> dict[str, Any]:
+    """A tool's JSON schema without notes, nulls or room for extra fields."""
+    properties = {name: _plain(spec) for name, spec in (params.get("properties") or {}).items()}
+    if item_ids and "item_ids" in properties and len(item_ids) <= _MAX_ITEM_IDS:
+        properties["item_ids"] = {**properties["item_ids"],
+                                  "items": {"enum": ["all", *item_ids]}}
+    return _object(properties, list(params.get("required") or ()))
+
+
+def tools_now(tools: Sequence[dict[str, Any]],
+              messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    """The tools the model may call next: not `lookup_order` right after a look-up's result
+    (a small model copies the examples' "look up, then act" and looks the same order up
+    again and again; the result is already there)."""
+    last = messages[-1] if messages else None
+    if isinstance(last, ToolMessage) and last.name == "lookup_order":
+        return [t for t in tools if t["name"] != "lookup_order"]
+    return list(tools)
+
+
+@cache
+def example_names() -> frozenset[str]:
+    """Order ids, titles and sellers of the prompt's made-up examples."""
+    names: set[str] = set()
+    for line in load_named("tool_protocol").splitlines():
+        if line.startswith(f"{TOOL_RESULT} "):
+            data = json.loads(line.removeprefix(f"{TOOL_RESULT} "))
+            names.add(str(data.get("order_id", "")))
+            for item in data.get("items", ()):
+                names.update(str(item.get(k, "")) for k in ("title", "seller"))
+    return frozenset(n.casefold() for n in names if n)
+
+
+def parrots_examples(text: str, messages: Sequence[BaseMessage]) -> bool:
+    """A reply about the examples' made-up orders (a small model copies them): a name of
+    theirs that the conversation itself never mentioned."""
+    low = text.casefold()
+    said = " ".join(str(m.content) for m in messages).casefold()
+    return any(_mentions(low, name) and not _mentions(said, name) for name in example_names())
+
+
+def _mentions(text: str, name: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
+
+
+def item_ids_seen(messages: Iterable[BaseMessage]) -> list[str]:
+    """Item ids in the tool results of the conversation, in the order first seen."""
+    seen: dict[str, None] = {}
+    for m in messages:
+        if isinstance(m, ToolMessage):
+            try:
+                _collect_ids(json.loads(str(m.content)), seen)
+            except ValueError:
+                continue
+    return list(seen)
+
+
+def _collect_ids(data: Any, seen: dict[str, None]) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "items" and isinstance(value, list):
+                for item in value:
+                    if isinstance(item, dict) and isinstance(item.get("id"), str):
+                        seen.setdefault(item["id"])
+            _collect_ids(value, seen)
+    elif isinstance(data, list):
+        for value in data:
+            _collect_ids(value, seen)
+
+
+def _object(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": required,
+            "additionalProperties": False}
+
+
+def _non_null(spec: dict[str, Any]) -> dict[str, Any]:
+    """`anyOf: [X, null]` (pydantic's optional) as X: an optional argument is left out."""
+    options = [o for o in spec.get("anyOf", ()) if o.get("type") != "null"]
+    return {**options[0], **{k: v for k, v in spec.items() if k not in ("anyOf",)}} \
+        if len(options) == 1 else spec
+
+
+def _plain(spec: dict[str, Any]) -> dict[str, Any]:
+    spec = _non_null(spec)
+    keep = ("type", "enum", "minItems", "maxItems", "minLength", "maxLength")
+    out = {k: spec[k] for k in keep if k in spec}
+    if "items" in spec:
+        out["items"] = _plain(spec["items"])
+    return out
+
+
+def _type_of(spec: dict[str, Any]) -> str:
+    spec = _non_null(spec)
+    if "enum" in spec:
+        return " | ".join(json.dumps(v) for v in spec["enum"])
+    if spec.get("type") == "array":
+        return f"{_type_of(spec.get('items') or {})}[]"
+    return str(spec.get("type", "any"))
+
+
+def _description(spec: dict[str, Any]) -> str:
+    """The argument's own note (pydantic puts an enum class's docstring on the inner type)."""
+    note = spec.get("description")
+    if not note:
+        inner = _non_null(spec)
+        note = inner.get("description") if "enum" not in inner else None
+    return " ".join(str(note).split()) if note else ""
