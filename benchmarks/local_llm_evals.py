@@ -14,7 +14,8 @@ RESCIND_MAX_TOKENS (the server caps every request at the same number anyway). In
 RESCIND_* variables pass through and are listed; OPENAI_* ones do not.
 
 The last line is `local-llm: MODEL MODE: P/N passed, B breaches, S s/dialog`, S being the mean
-of the dialogs' own times (the eval's, without the process start).
+of the dialogs' own times (the eval's, without the process start) over the dialogs whose eval
+ran; `, C crashed` follows when C eval processes crashed (they count among the N, not in S).
 """
 
 from __future__ import annotations
@@ -173,11 +174,16 @@ def _breach(b: Mapping[str, Any]) -> str:
 
 # --- reporting ----------------------------------------------------------------------------
 def last_line(model: str, mode: str, results: Sequence[DialogResult]) -> str:
+    """S is the mean over the dialogs that ran: a crashed eval process (a broken checkout,
+    a timeout) measured no model, and its few seconds (or hours) would skew the mean. Any
+    crash is named at the end; it counts as a dialog that did not pass."""
     passed = sum(r.passed for r in results)
     breaches = sum(len(r.breaches) for r in results)
-    per_dialog = sum(r.seconds for r in results) / max(len(results), 1)
+    ran = [r for r in results if not r.crashed]
+    per_dialog = sum(r.seconds for r in ran) / max(len(ran), 1)
+    crashed = len(results) - len(ran)
     return (f"local-llm: {model} {mode}: {passed}/{len(results)} passed, {breaches} breaches, "
-            f"{per_dialog:.1f} s/dialog")
+            f"{per_dialog:.1f} s/dialog" + (f", {crashed} crashed" if crashed else ""))
 
 
 def seconds_per_turn(results: Sequence[DialogResult]) -> float | None:

@@ -43,6 +43,15 @@ def test_the_last_line_of_a_run_without_dialogs_divides_by_nothing() -> None:
         "local-llm: m guided: 0/0 passed, 0 breaches, 0.0 s/dialog")
 
 
+def test_the_last_line_names_crashed_dialogs_and_leaves_their_seconds_out_of_the_mean() -> None:
+    crashed = DialogResult("c", "c.yaml", False, 3.0, crashed=True)
+    results = [_result(True, 30.0), _result(False, 40.0), crashed, crashed]
+    assert last_line("m", "guided", results) == (
+        "local-llm: m guided: 1/4 passed, 0 breaches, 35.0 s/dialog, 2 crashed")
+    assert last_line("m", "guided", [crashed]) == (
+        "local-llm: m guided: 0/1 passed, 0 breaches, 0.0 s/dialog, 1 crashed")
+
+
 def test_seconds_per_turn_counts_the_user_messages_of_the_dialogs_that_ran() -> None:
     crashed = DialogResult("c", "c.yaml", False, 99.0, crashed=True)
     assert seconds_per_turn([_result(True, 30.0, turns=3), _result(True, 10.0, turns=1),
