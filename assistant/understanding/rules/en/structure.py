@@ -34,7 +34,7 @@ KEEP_BEFORE = re.compile(
 # "don't cancel my mug" (and not "keep me posted", "not needed", "leave a review").
 KEEP_VERB = re.compile(
     r"(?:\b(?:i'?ll|i\s+will|i\s+want\s+to|i'?d\s+like\s+to|i\s+would\s+like\s+to|let\s+me|"
-    r"let'?s|we'?ll|please|i\s+can)\s+)?\b(?:keep(?:ing)?|leave|don'?t\s+(?:cancel|touch|remove)|"
+    r"let'?s|we'?ll|please|i\s+can)\s+)?\b(?:keep(?:ing|s)?|leave|don'?t\s+(?:cancel|touch|remove)|"
     r"do\s+not\s+(?:cancel|touch|remove)|not)\s+(?P<phrase>" + _DET + r"[^,;.!?]*)")
 # "Cancel everything on 7 but the hub": "but" after "everything" keeps.
 BUT_AFTER_ALL_PHRASE = re.compile(r"\bbut\s+(?:not\s+|for\s+)?(?P<phrase>" + _DET
