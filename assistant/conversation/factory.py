@@ -16,6 +16,7 @@ from functools import lru_cache
 from assistant.agent.factory import get_agent
 from assistant.config import Limits, ModelConfig
 from assistant.conversation.engines import AgentEngine, DialogueEngine, Engine
+from assistant.dialogue.gaps import gaps
 from assistant.dialogue.manager import DialogueManager
 from assistant.understanding.commands import Context, Understanding
 from assistant.understanding.rules.parser import understand
@@ -37,7 +38,8 @@ def _build(role: str, config: ModelConfig, limits: Limits) -> Engine:
     if config.mode == "guided":
         from assistant.understanding.model import ModelUnderstander  # LLM providers only
 
-        return DialogueEngine(DialogueManager(ModelUnderstander(config, fallback=rules)))
+        return DialogueEngine(DialogueManager(ModelUnderstander(config, fallback=rules,
+                                                                gaps=gaps)))
     return AgentEngine(get_agent("staff" if role == "staff" else "customer", config, limits))
 
 

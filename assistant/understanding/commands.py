@@ -132,6 +132,16 @@ def selection_from_dict(d: dict[str, Any]) -> Selection:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """Something the rules' reading left open, for a model to settle (guided mode)."""
+
+    command: int  # index of the command in the reading; -1: the rules understood nothing
+    ref: int = 0  # index of the phrase in the command's refs (or exclusions)
+    exclude: bool = False  # the phrase says what stays
+    candidates: tuple[str, ...] = ()  # the tied item ids; empty: the phrase named nothing
+
+
+@dataclass(frozen=True)
 class KnownItem:
     order_id: str
     item_id: str

@@ -8,6 +8,11 @@ intent from a closed set. What the model returns is checked again in code; an or
 counts only if the user typed it, e-mails and postcodes are read from the user's own words,
 and anything unusable (garbage, a timeout, a failed request) falls back to the rules.
 
+The rules read first. Given a gap finder (the dialogue manager's, injected by the composition
+root), the model is asked only when the rules left something open, and it settles only that:
+a phrase that named no item, a tie (one of the tied items, never another), or a message the
+rules understood nothing of. What the rules settled stays theirs.
+
 The prompt is a fixed prefix (instructions and examples, the same bytes for every turn and
 both roles, so a server's prompt cache keeps it) followed by this turn's context.
 """
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -27,6 +33,7 @@ from assistant.models.providers import make_chat
 from assistant.understanding.commands import (
     Command,
     Context,
+    Gap,
     Intent,
     ItemRef,
     Selection,
@@ -39,6 +46,7 @@ REASONS = ("ordered_by_mistake", "no_longer_needed", "found_better_price", "deli
            "other")
 MAX_REQUESTS = 3
 MAX_TOKENS = 256  # a form is short; a runaway generation is cut, not waited for
+GapFinder = Callable[[Understanding, Context], Sequence[Gap]]
 
 
 class ModelUnderstander:
@@ -47,20 +55,25 @@ class ModelUnderstander:
     needs_context = True  # the manager looks the user's orders up first: the form needs ids
 
     def __init__(self, config: ModelConfig, fallback: Any,
-                 model: BaseChatModel | None = None) -> None:
+                 model: BaseChatModel | None = None, gaps: GapFinder | None = None) -> None:
         self.config = config
         self.fallback = fallback
+        self.gaps = gaps  # None: the model reads every message and its reading leads
         self.model = model or make_chat(config)
         # One object: the byte-identical prefix a server's prompt cache keeps.
         self.system = SystemMessage(load_named("guided"))
 
     def __call__(self, text: str, context: Context) -> Understanding:
         rules: Understanding = self.fallback(text, context)
+        open_ = list(self.gaps(rules, context)) if self.gaps is not None else None
+        if open_ is not None and not open_:
+            return rules  # the rules settled everything: no model call, no model error
         try:
             answer = self.model.invoke([self.system, HumanMessage(turn_text(text, context))],
                                        **self._request(context))
             data = json.loads(str(answer.content))
-            return build(data, text, context, rules)
+            read = build(data, text, context, rules)
+            return read if open_ is None else fill(rules, read, open_)
         except Exception as e:  # garbage, a timeout, a refused request: the rules answer
             log.warning("guided understanding fell back to the rules: %s", type(e).__name__)
             return replace(rules, notes=(*rules.notes, f"model: {type(e).__name__}"))
@@ -158,6 +171,40 @@ def build(data: Any, text: str, context: Context, rules: Understanding) -> Under
         reason_text=(reason_text if reason_value == "other" else None) if reason_value
         else rules.reason_text,
     )
+
+
+def fill(rules: Understanding, read: Understanding, open_: Sequence[Gap]) -> Understanding:
+    """The rules' reading with only its gaps filled from the model's."""
+    if any(g.command < 0 for g in open_):
+        return read  # the rules understood nothing: the model's checked reading
+    commands = list(rules.commands)
+    filled = False
+    for gap in open_:
+        command = commands[gap.command]
+        picks = _picks(read, command.intent, kept=gap.exclude)
+        if gap.candidates:  # a tie: one of the tied items, else the manager asks
+            picks = tuple(i for i in picks if i in gap.candidates)
+            if len(picks) != 1:
+                continue
+        if not picks:
+            continue
+        sel = command.selection
+        refs = list(sel.exclude if gap.exclude else sel.refs)
+        refs[gap.ref] = ItemRef(ids=picks)
+        sel = replace(sel, exclude=tuple(refs)) if gap.exclude else replace(sel, refs=tuple(refs))
+        commands[gap.command] = Command(command.intent, sel)
+        filled = True
+    reason = rules.reason or read.reason
+    return replace(rules, commands=tuple(commands), reason=reason,
+                   reason_text=rules.reason_text if rules.reason else read.reason_text,
+                   source="model" if filled or reason != rules.reason else "rules")
+
+
+def _picks(read: Understanding, intent: Intent, *, kept: bool) -> tuple[str, ...]:
+    """The item ids the model chose for requests like this one (or said to keep)."""
+    same = [c for c in read.commands if c.intent is intent] or list(read.commands)
+    refs = [r for c in same for r in (c.selection.exclude if kept else c.selection.refs)]
+    return tuple(dict.fromkeys(i for r in refs for i in r.ids))
 
 
 def _with_rules(commands: list[Command], rules: Understanding) -> list[Command]:

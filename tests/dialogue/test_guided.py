@@ -17,8 +17,9 @@ from assistant.config import ModelConfig
 from assistant.conversation import Conversation
 from assistant.conversation.engines import DialogueEngine
 from assistant.conversation.factory import rules
+from assistant.dialogue.gaps import gaps
 from assistant.dialogue.manager import DialogueManager
-from assistant.understanding.commands import Context, KnownItem
+from assistant.understanding.commands import Context, Intent, KnownItem
 from assistant.understanding.model import ModelUnderstander, schema
 from store.db import Store, memory_store
 from store.seed import load_world
@@ -48,7 +49,7 @@ def shop() -> Iterator[Store]:
 def guided(store: Store, *answers: Any, actor: Any = ANA) -> tuple[Conversation,
                                                                     ScriptedChatModel]:
     model = ScriptedChatModel(script=list(answers))
-    understander = ModelUnderstander(CONFIG, fallback=rules, model=model)
+    understander = ModelUnderstander(CONFIG, fallback=rules, model=model, gaps=gaps)
     return Conversation(DialogueEngine(DialogueManager(understander)), store, actor), model
 
 
@@ -60,7 +61,7 @@ def proposed(reply: Any) -> list[str]:
 # --- the form drives the manager ---------------------------------------------------------------
 def test_the_models_form_becomes_a_proposal_for_the_items_it_chose(shop: Store) -> None:
     chat, model = guided(shop, form({"items": ["A6"]}, reason="no_longer_needed"))
-    reply = chat.send("those socks I ordered, I don't need them any more")
+    reply = chat.send("those things for my feet I ordered, I don't need them any more")
     assert proposed(reply) == ["A6"] and reply.tool_names == ["lookup_order", "cancel_items"]
     assert status(shop, "A6") == "unshipped"  # proposed, never written by the model (P7)
     # The model saw the customer's own items, looked up by code before it was asked.
@@ -83,6 +84,54 @@ def test_a_kept_item_in_the_form_stays_out_of_the_proposal(shop: Store) -> None:
     reply = chat.send("cancel order 112-0000003 except the board game, found it cheaper")
     assert proposed(reply) == ["A6"]  # A5 is processing, A7 is kept
     assert "Board game" in reply.text  # shown as staying in the order
+
+
+# --- the rules read first; the model settles only what they left open -------------------------
+def test_a_message_the_rules_settle_never_reaches_the_model(shop: Store) -> None:
+    # The model would point at the wrong item; it is not asked.
+    chat, model = guided(shop, form({"items": ["A2"]}, reason="other"))
+    reply = chat.send("cancel the headphones from 112-0000001, no longer needed")
+    assert proposed(reply) == ["A1"] and model.received == []
+    assert "no longer needed" in reply.text.lower()
+
+
+def test_a_model_cannot_swap_an_item_named_with_an_order_number_for_another(shop: Store
+                                                                             ) -> None:
+    # "cancel mouse 4455": a small model once picked an item of another order; the rules'
+    # reading of a typed order and a named item stands.
+    chat, model = guided(shop, form({"items": ["A6"], "order_id": "112-0000001"}))
+    reply = chat.send("cancel headphones 112-0000001 not needed")
+    assert proposed(reply) == ["A1"] and model.received == []
+
+
+def test_a_phrase_that_ties_is_settled_by_the_model_only_among_the_tied_items() -> None:
+    from assistant.understanding.commands import Command, Gap, ItemRef, Selection, Understanding
+    from assistant.understanding.model import fill
+    rules_read = Understanding("cancel the cable", commands=(
+        Command(Intent.CANCEL, Selection(refs=(ItemRef(words=("cable",)),))),))
+    model_read = Understanding("", commands=(
+        Command(Intent.CANCEL, Selection(refs=(ItemRef(ids=("A2",)),))),))
+    stray = Understanding("", commands=(
+        Command(Intent.CANCEL, Selection(refs=(ItemRef(ids=("A9",)),))),))
+    tie = [Gap(command=0, candidates=("A2", "A3"))]
+    assert fill(rules_read, model_read, tie).commands[0].selection.refs == (ItemRef(ids=("A2",)),)
+    # Outside the tie: the phrase stays as said, and the manager asks between the two.
+    assert fill(rules_read, stray, tie).commands[0].selection.refs == (
+        ItemRef(words=("cable",)),)
+
+
+def test_what_the_rules_keep_stays_kept_whatever_the_model_fills(shop: Store) -> None:
+    chat, _ = guided(shop, form({"order_id": "112-0000003", "all_items": True, "keep": []},
+                                reason="found_better_price"))
+    reply = chat.send("cancel order 112-0000003 but the board game stays, found it cheaper")
+    assert reply.proposal is not None and "A7" not in proposed(reply)
+
+
+def test_a_message_the_rules_cannot_read_at_all_is_the_models_to_read(shop: Store) -> None:
+    chat, model = guided(shop, form({"items": ["A6"], "intent": "cancel"},
+                                    reason="no_longer_needed"))
+    reply = chat.send("\U0001f9e6\U0001f6ab")  # socks, "no": nothing the rules know
+    assert model.received and proposed(reply) == ["A6"]
 
 
 # --- what the model can never do ------------------------------------------------------------
@@ -154,9 +203,9 @@ def test_the_form_is_requested_with_its_schema_and_a_token_cap_over_http(shop: S
         config = ModelConfig.from_env("openai-compatible", {
             "OPENAI_BASE_URL": server.url, "RESCIND_MODEL": "local", "RESCIND_MODE": "guided",
             "RESCIND_MODEL_RETRIES": "0", "RESCIND_MAX_TOKENS": "200"})
-        understander = ModelUnderstander(config, fallback=rules)
+        understander = ModelUnderstander(config, fallback=rules, gaps=gaps)
         chat = Conversation(DialogueEngine(DialogueManager(understander)), shop, ANA)
-        reply = chat.send("please cancel the headphones, don't need them")
+        reply = chat.send("please cancel the gizmo for my ears, don't need it")
         assert proposed(reply) == ["A1"]
         body = server.requests[-1].body
         assert body["max_tokens"] == 200
@@ -175,7 +224,7 @@ def test_a_server_that_hangs_or_sends_garbage_leaves_the_rules_in_charge(
             "OPENAI_BASE_URL": server.url, "RESCIND_MODEL": "local", "RESCIND_MODE": "guided",
             "RESCIND_MODEL_RETRIES": "0", "RESCIND_MODEL_TIMEOUT": "1"})
         chat = Conversation(DialogueEngine(DialogueManager(
-            ModelUnderstander(config, fallback=rules))), shop, ANA)
+            ModelUnderstander(config, fallback=rules, gaps=gaps))), shop, ANA)
         reply = chat.send("cancel the headphones in 112-0000001, no longer needed")
         assert proposed(reply) == ["A1"]
 

@@ -1,0 +1,69 @@
+"""Where the rules' reading of a message leaves something open that a model may settle.
+
+In guided mode the rules read every message first; a model is asked only about what they
+left open: a message the rules understood nothing of, an item phrase that names no item in
+context, or a phrase that ties between items (the model may pick one of the tied items, never
+another). Whatever the rules did settle stays theirs: a small model reads ordinary wording
+worse than the rules do, and typed ids, consent and exclusions the rules found are never the
+model's to change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.dialogue.facts import ItemFact
+from assistant.dialogue.resolve import best_items
+from assistant.understanding.commands import (
+    WRITE_INTENTS,
+    Context,
+    Gap,
+    Intent,
+    ItemRef,
+    Selection,
+    Understanding,
+)
+
+# Only requests that must name items can leave an item open; a status question with a stray
+# word ("did it go thru?") is about what is in focus, not a gap.
+_NAMING = WRITE_INTENTS | {Intent.KEEP, Intent.SELECT}
+
+
+def gaps(u: Understanding, context: Context) -> list[Gap]:
+    """What a model may fill in `u`; empty when the rules' reading is complete."""
+    if not u.commands or all(c.intent is Intent.UNKNOWN for c in u.commands):
+        return [Gap(command=-1)]
+    out: list[Gap] = []
+    for n, command in enumerate(u.commands):
+        if command.intent not in _NAMING:
+            continue
+        items = _scope(command.selection, context)
+        if not items:
+            continue  # nothing in context to point at: a model could not point either
+        for kept, refs in ((False, command.selection.refs), (True, command.selection.exclude)):
+            for k, ref in enumerate(refs):
+                open_ = _open(ref, items)
+                if open_ is not None:
+                    out.append(Gap(command=n, ref=k, exclude=kept, candidates=open_))
+    return out
+
+
+def _open(ref: ItemRef, items: Sequence[ItemFact]) -> tuple[str, ...] | None:
+    """None if the phrase names one item (or is not a phrase); the tied ids, or () when it
+    names nothing."""
+    if ref.ids or ref.ordinal is not None or ref.weak or not ref.words:
+        return None
+    ids, tie = best_items(ref.words, items, every=ref.every)
+    if ids and not tie:
+        return None
+    return tuple(ids)
+
+
+def _scope(sel: Selection, context: Context) -> list[ItemFact]:
+    """The items the phrase is searched in: the order the user typed, else all in context."""
+    typed = {o.lower() for o in sel.order_ids} | {
+        i.lower() for ref in sel.refs for i in ref.ids}
+    items = [ItemFact(id=i.item_id, title=i.title, status=i.status, seller=i.seller)
+             for i in context.items if i.order_id.lower() in typed]
+    return items or [ItemFact(id=i.item_id, title=i.title, status=i.status, seller=i.seller)
+                     for i in context.items]
