@@ -163,8 +163,8 @@ class Conversation:
         if not text:
             return Reply(EMPTY_INPUT)
         reply = self.engine.respond(self, text, on_token)
-        if reply.discard and self.state.pending is not None:
-            self._keep()
+        if reply.discard and self.state.pending is not None and reply.proposal is None:
+            self._keep()  # a proposal made later in the same message already replaced it
         self._shown(reply)
         return reply
 

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from assistant import render
-from assistant.dialogue import wording
+from assistant.dialogue import telling, wording
 from assistant.dialogue.facts import TOOL_FOR, ItemFact, OrderFact, placed_when
 from assistant.dialogue.resolve import Resolution, resolve
 from assistant.dialogue.state import Goal
@@ -96,6 +96,10 @@ def act(turn: DialogueTurn, intent: Intent, sel: Selection, reason: tuple[str, s
     if res.ambiguous:
         _ask_which(turn, goal, sel, res, known)
         return
+    if not ids and amending and base is not None and base.item_ids and res.excluded and not (
+            sel.refs or sel.whole or sel.group):
+        _all_kept(turn, base, res.excluded)
+        return
     if not ids:
         _nothing_named(turn, goal, sel, res, target, known)
         return
@@ -173,12 +177,12 @@ def advance(turn: DialogueTurn, goal: Goal) -> None:
     s.focus(order.id, [i.id for i in items])
     if action is None:
         s.goal, s.awaiting = None, None
-        _explain(turn, order, items)
+        telling.explain(turn, order, items)
         return
     if action in _NEEDS_REASON and not goal.reason:
         s.goal, s.awaiting = replace(goal, order_id=order.id, item_ids=[i.id for i in items]), \
             "reason"
-        turn.say(_intro(order, chosen, action, turn.staff),
+        turn.say(telling.intro(order, chosen, action, turn.staff),
                  *wording.not_now([i for i in items if i not in chosen], turn.staff),
                  wording.reason_question(turn.staff))
         return
@@ -225,29 +229,6 @@ def _choose(goal: Goal, items: Sequence[ItemFact]) -> tuple[str | None, list[Ite
             kind = "seller_request" if done[0].can == "request_seller" else "refusal"
             return kind, [i for i in done if i.can == done[0].can]
     return None, []
-
-
-def _explain(turn: DialogueTurn, order: OrderFact, items: Sequence[ItemFact]) -> None:
-    done = [i for i in items if i.can == "already_cancelled"]
-    rest = [i for i in items if i.can != "already_cancelled"]
-    if done:
-        turn.say(f"{wording.titles(done)} (order {order.id}) is already cancelled; nothing "
-                 "more to do (P9)." if turn.staff else
-                 f"{wording.titles(done)} (order {order.id}) is already cancelled, so there is "
-                 "nothing more to do.")
-    if rest:
-        turn.say(f"I can't cancel {wording.titles(rest)} (order {order.id}) directly.",
-                 *wording.not_now(rest, turn.staff))
-
-
-def _intro(order: OrderFact, chosen: Sequence[ItemFact], action: str, staff: bool) -> str:
-    names = wording.titles(chosen)
-    if action == "seller_request":
-        seller = chosen[0].seller
-        return (f"Only the seller, {seller}, can cancel {names} now (its 30-minute window has "
-                f"passed or it has shipped); I can send the seller a cancellation request, and "
-                "they decide.")
-    return f"I can cancel {names} (order {order.id})."
 
 
 # --- which order, which items ----------------------------------------------------------------
@@ -329,11 +310,28 @@ def _known(turn: DialogueTurn, target: OrderFact | None, *, listing: bool) -> li
     return orders
 
 
+def _all_kept(turn: DialogueTurn, base: Goal, kept: list[str]) -> None:
+    """Everything being prepared is to stay ("bowls stay", when only the bowls were on
+    screen): nothing is left to confirm, so the proposal is withdrawn, never left to a "yes"."""
+    s = turn.state
+    if turn.pending is not None:
+        turn.discard = True
+    s.goal, s.awaiting = None, None
+    order = s.order(str(base.order_id)) if base.order_id else None
+    items = [i for i in (order.item(k) for k in kept) if i is not None] if order else []
+    what = wording.titles(items) if items else "Those items"
+    turn.say(f"All right: {what} stay{'s' if len(items) == 1 else ''} in the order; nothing is "
+             "waiting for confirmation and nothing has been changed.")
+
+
 def _combined(res: Resolution, base: Goal | None, sel: Selection, amending: bool) -> list[str]:
     if not amending or base is None:
         return res.ids
     if sel.only:
         return res.ids
+    if not (sel.refs or sel.whole or sel.group or sel.additive):
+        # "the bowls stay": only fewer items, never the rest of the order instead.
+        return [i for i in base.item_ids if i not in res.excluded]
     ids = [*base.item_ids, *res.ids] if sel.additive or res.ids else list(base.item_ids)
     return [i for i in dict.fromkeys(ids) if i not in res.excluded]
 
@@ -364,7 +362,7 @@ def _nothing_named(turn: DialogueTurn, goal: Goal, sel: Selection, res: Resoluti
                      selection=None if target else _as_dict(sel))
     s.awaiting = "items" if target or known else "order"
     if res.unmatched:
-        turn.say(wording.not_found_words([target] if target else known))
+        turn.say(wording.not_found_words([target] if target else known, turn.staff))
     elif target is not None:
         turn.say(wording.which_items(target, turn.staff))
     elif turn.staff:

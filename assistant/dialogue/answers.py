@@ -250,6 +250,10 @@ def refund(turn: DialogueTurn) -> None:
                      f"{'the caller is' if turn.staff else 'you are'} refunded "
                      f"{amount}, and an e-mail confirms it.")
         return
+    if turn.state.focus_order is not None:
+        # "how much am I getting back?" after a cancellation: the amounts the store shows.
+        check(turn, Selection(order_ids=(turn.state.focus_order,)), "")
+        return
     turn.say("Cancelled items are refunded to the original payment method when the "
              "cancellation is confirmed; a confirmation e-mail follows. Ask me whether a "
              "cancellation went through to see the refunded amounts.")

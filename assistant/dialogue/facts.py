@@ -60,6 +60,7 @@ class OrderFact:
     placed_at: str = ""
     refunded: str = ""
     turn: int = 0  # the turn whose lookup these facts come from
+    currency: str = ""  # the order's (ISO 4217); "" for the shop's default
 
     @classmethod
     def from_view(cls, view: dict[str, Any], turn: int) -> OrderFact:
@@ -68,13 +69,15 @@ class OrderFact:
             items=[ItemFact.from_view(i) for i in view.get("items", []) if isinstance(i, dict)],
             status=str(view.get("status", "")), placed_at=str(view.get("placed_at", "")),
             refunded=str(view.get("refunded", "")), turn=turn,
+            currency=str(view.get("currency") or ""),
         )
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OrderFact:
         return cls(id=d["id"], items=[ItemFact(**i) for i in d["items"]],
                    status=d.get("status", ""), placed_at=d.get("placed_at", ""),
-                   refunded=d.get("refunded", ""), turn=d.get("turn", 0))
+                   refunded=d.get("refunded", ""), turn=d.get("turn", 0),
+                   currency=d.get("currency", ""))
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

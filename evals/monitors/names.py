@@ -46,6 +46,9 @@ class Names:
     def of_dialog(cls, dialog: Dialog) -> Names:
         return cls.of_world(dialog.world, dialog.role, dialog.actor)
 
+    def titles(self) -> tuple[str, ...]:
+        return tuple(i.title for i in self.items.values())
+
     def items_of(self, order_id: str) -> list[str]:
         return [i.id for i in self.items.values() if i.order_id == order_id]
 

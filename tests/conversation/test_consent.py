@@ -104,7 +104,10 @@ def test_nothing_is_consent_without_a_pending_proposal() -> None:
 
 
 def test_the_proposals_own_words_depend_on_what_is_proposed() -> None:
-    assert classify("yes, send the request to Cable Co", SELLER) is Consent.YES
+    assert classify("yes, send Cable Co the request", SELLER) is Consent.YES
+    # Words the written rule doesn't list are not consent, however likely they mean yes.
+    assert classify("ok then send the request to them pls", SELLER) is Consent.OTHER
+    assert classify("ok cool, go ahead", PROPOSAL) is Consent.OTHER
     assert classify("yes, cancel the headphones", SELLER) is Consent.OTHER  # not its items
     assert classify("yes cancel the cable", PROPOSAL) is Consent.OTHER  # not in it
 

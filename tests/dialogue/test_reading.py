@@ -109,3 +109,47 @@ def test_an_item_named_by_its_price_is_that_item() -> None:
     items = [ItemFact("P1", "Ceramic plant pot", price="24.99"),
              ItemFact("P2", "Potting mix 10 L", price="9.50")]
     assert best_items(phrase_words("the 24.99 one"), items) == (["P1"], False)
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("hi, cancel the unicorn headphones please. she got some for her bday already",
+     "she got some for her bday already"),
+    ("need to cancel the racket. my club gives me one for free now. balls can stay",
+     "my club gives me one for free now"),
+])
+def test_a_statement_of_the_users_situation_beside_a_request_is_kept_as_a_possible_reason(
+        text: str, why: str) -> None:
+    u = understand(text)
+    assert u.reason is None and u.aside == why
+
+
+def test_a_question_or_a_kept_item_is_never_taken_as_the_reason() -> None:
+    assert understand("cancel the mug. do you think she'd like it?").aside is None
+    assert understand("cancel the mug. my sister keeps the plate").aside is None
+
+
+def test_which_one_said_after_an_item_narrows_it_rather_than_naming_another() -> None:
+    u = understand("then just my light bulbs, the smart ones. no longer needed")
+    assert asked(u) == {"light", "bulbs", "smart"}
+    assert [r.words for c in u.commands for r in c.selection.refs] == [
+        ("light", "bulbs", "smart")]
+
+
+def test_an_other_reason_said_as_other_ends_with_its_sentence() -> None:
+    u = understand("she wants the denim jacket cancelled, other reason: it's a duplicate of "
+                   "one she already owns. belt stays")
+    assert u.reason == "other" and u.reason_text == "it's a duplicate of one she already owns"
+    assert kept(u) == {"belt"} and asked(u) == {"denim", "jacket"}
+
+
+@pytest.mark.parametrize("text", ["its the kids raincoat, its too small she grew",
+                                  "the jeans are too long, cancel them",
+                                  "cancel the boots, they don't fit"])
+def test_an_item_that_wont_fit_is_the_other_reason_and_the_item_is_still_asked_for(
+        text: str) -> None:
+    u = understand(text)
+    assert u.reason == "other" and u.reason_text and asked(u)
+
+
+def test_asking_what_the_seller_will_decide_is_a_check_not_a_new_request() -> None:
+    assert understand("she asks will the seller say yes?").has(Intent.CHECK)

@@ -88,3 +88,28 @@ def test_money_with_grouped_thousands_is_read_whole_by_the_monitor_and_the_guard
 
     assert [a.replace(",", "") for a in monitor._AMOUNT.findall(text)] == [amount]
     assert [a.replace(",", "") for a in guard._AMOUNT.findall(text)] == [amount]
+
+
+def test_a_word_inside_an_email_address_is_never_read_as_an_outcome() -> None:
+    world = build(CORPUS, CORPUS.worlds["fresh"])
+    try:
+        now = snapshot(world.store.engine)
+        said = "Verified: Ana Lima (ana.lima@inbox.example) for order 112-0000001."
+        assert check_reply(said, "", _names(world), now, world.initial) == []
+        # The same word outside an address is still a claim about the order.
+        lie = "Your order 112-0000001 confirmation is in your inbox."
+        assert check_reply(lie, "", _names(world), now, world.initial)
+    finally:
+        world.store.engine.dispose()
+
+
+def test_the_users_words_inside_an_items_title_are_the_claims_subject_not_an_echo() -> None:
+    from evals.monitors.claims import without_echo
+
+    reply = "Cancelled: Lavender bath bombs, gift box of 6 (order 304-1)."
+    user = ["cancel the lavender bath bombs please, the gift swap got called off"]
+    assert without_echo(reply, user, ("Lavender bath bombs, gift box of 6",)) == reply
+    # Without the title the same run is cut as the user's own words quoted back.
+    assert "Lavender" not in without_echo(reply, user)
+    quoted = "Reason: other (the gift swap got called off)."
+    assert "swap" not in without_echo(quoted, user, ("Lavender bath bombs, gift box of 6",))

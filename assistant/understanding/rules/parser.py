@@ -80,11 +80,13 @@ def understand(text: str) -> Understanding:
     postcode = code.upper() if code and any(c.isdigit() for c in code) else None
     ids = en.find_ids(en.POSTCODE.sub(" ", en.EMAIL.sub(" ", own)))
     reason, reason_text, span = en.find_reason(norm)
-    spans = en.reason_spans(norm) if span else []
+    spans = [*en.reason_spans(norm), span] if span else []
     if reason is None and (free := en.because_text(own)):
         reason, reason_text = en.OTHER, free  # "because I'm moving abroad": P6 "other"
     if (because := en.BECAUSE.search(norm)) is not None:
-        spans.append(because.span())  # why, not what
+        # Why, not what - up to the end of its sentence: "... she owns one. belt stays".
+        end = en.SENTENCE_END.search(norm, because.start())
+        spans.append((because.start(), end.start() if end else because.end()))
     if reason is None and (so := en.SO_CANCEL.search(norm)):
         reason, reason_text = en.OTHER, so.group("why").strip()[:200]
         spans.append(so.span("why"))
@@ -101,8 +103,11 @@ def understand(text: str) -> Understanding:
         injection = not any(c.intent in _OWN_REQUESTS and not c.selection.empty
                             for c in commands)
         notes = (*notes, PASTED_INSTRUCTIONS)
+    aside = _aside(own) if reason is None and any(
+        c.intent in WRITE_INTENTS for c in commands) else None
     return Understanding(
         text=text.strip(), commands=commands, reason=reason, reason_text=reason_text,
+        aside=aside,
         option=(en.option_reason(norm) if len(norm.split()) <= _SHORT_OPTION
                 and "?" not in norm else None),
         emails=emails, postcode=postcode,
@@ -111,6 +116,20 @@ def understand(text: str) -> Understanding:
         injection=injection,
         source="rules", notes=notes,
     )
+
+
+def _aside(own: str) -> str | None:
+    """The first statement about the user's own situation that asks nothing and names no
+    request ("she got some for her bday already")."""
+    for sentence in en.SENTENCE_END.split(own.strip()):
+        norm = normalise(sentence).strip(" .!,")
+        if ("?" in sentence or len(norm.split()) < en.ASIDE_MIN_WORDS
+                or not en.ASIDE_SUBJECT.match(norm) or acts_of(norm)):
+            continue
+        if select(norm, [], []).selection.exclude:
+            continue  # "my sister keeps the scarf": what stays, not why
+        return sentence.strip(" .!")[:200]
+    return None
 
 
 def _instructs(pasted: str) -> bool:

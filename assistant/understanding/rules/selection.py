@@ -143,6 +143,10 @@ def _phrases(text: str) -> list[tuple[tuple[str, ...], bool]]:
     with cartridges") names nothing to change unless nothing else does."""
     out: list[tuple[tuple[str, ...], bool]] = []
     for k, part in enumerate(re.split(r",|;|\s[\u2014\u2013-]\s", text)):
+        if out and (same := _APPOSITIVE.match(part)) and (words := content(same.group(1))):
+            # "my light bulbs, the smart ones": which bulbs, not another item.
+            out[-1] = (out[-1][0] + tuple(w for w in words if w not in out[-1][0]), out[-1][1])
+            continue
         told = k > 0 and bool(en.COMMENTARY.search(part)) and not (
             en.WRITE_VERB.search(part) or en.ADDITIVE.search(part))
         # "the heater is on the truck": a noun phrase ends at its verb; what the verb says
@@ -155,6 +159,7 @@ def _phrases(text: str) -> list[tuple[tuple[str, ...], bool]]:
     return out
 
 
+_APPOSITIVE = re.compile(r"^\s*(?:the|those|that|these|this)\s+([\w\s-]+?)\s+ones?\W*$")
 _VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|comes?|came|says|said|looks|seems|that|"
                    r"which|arrived|arrives|shipped|got|gets)\b")
 

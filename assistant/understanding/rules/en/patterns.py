@@ -76,6 +76,9 @@ CHECK = any_of(
     r"\b(got|gotten|heard|come|came) back (to|from)\b", r"\bget back to me\b",
     r"\bany (news|update|word|answer|reply|response)\b", r"\bheard (anything )?from\b",
     r"\bwhat did (the seller|they|\w+) (say|decide)\b",
+    # What the seller will make of it: "will the seller say yes?" (the store says it waits)
+    r"\bwill (the seller|they|the shop|\w+) (say (yes|no)|approve|accept|agree|deny|refuse|"
+    r"reject|decline|go for it)\b",
     r"\bdid\b[^.?!]{0,50}\b(approve|accept|agree|deny|reject|decline|respond|reply|answer)"
     r"(ed|d)?\b",
     r"\bdid (you|the seller|they|it|\w+ \w+|\w+) (actually |really |already )?cancel\b",

@@ -65,6 +65,12 @@ NOT_AS_SHOWN = re.compile(
     r"(?:was|is|are|were|looks?|looked)\s+(?:completely\s+|totally\s+|very\s+|a bit\s+)?"
     r"(?:different|wrong|off)|not as (?:described|pictured|shown|advertised)|(?:doesn'?t|does not|"
     r"didn'?t) (?:match|look like) the (?:photos?|pictures?|description))\b[^.?!,;]*")
+# It won't fit: P6's "other", in the user's words ("its too small she grew").
+WONT_FIT = re.compile(
+    r"\b(?:too (?:small|big|large|tight|short|long|loose)|(?:doesn'?t|does not|don'?t|do not|"
+    r"won'?t|"
+    r"will not|didn'?t|wouldn'?t) fit|wrong size|outgr[eo]wn?|grew out of|grown out of)\b"
+    r"[^.?!,;]*")
 CHANGED_MIND = re.compile(r"\b(changed? (my|our) minds?|change of (mind|heart|plans?)|"
                            r"changed (my |our )?plans?)\b")
 BECAUSE = re.compile(r"\b(?:because|'?cause|reason(?: is|:)|due to)\s+(.{3,})$")
@@ -100,6 +106,7 @@ def reason_spans(norm: str) -> list[tuple[int, int]]:
     spans = [m.span() for _, p in _REASONS for m in p.finditer(norm)]
     spans += [m.span() for m in CHANGED_MIND.finditer(norm)]
     spans += [m.span() for m in NOT_AS_SHOWN.finditer(norm)]
+    spans += [m.span() for m in WONT_FIT.finditer(norm)]
     out = []
     for start, end in spans:
         right = next((m.start() for m in _SEGMENT_END.finditer(norm, end)), len(norm))
@@ -118,18 +125,24 @@ def find_reason(norm: str) -> tuple[str | None, str | None, tuple[int, int] | No
         m = pattern.search(norm)
         if m and (best is None or m.start() < best[0]):
             best = (m.start(), reason, m)
+    other = OTHER_EXPLICIT.search(norm)
+    if other and best is not None and other.start() < best[0]:
+        best = None  # "other reason: it's a duplicate": said as "other", not as a mistake
     mind = CHANGED_MIND.search(norm)
     if mind and (best is None or mind.start() < best[0]):
         return OTHER, "Changed my mind", mind.span()
     if best is not None:
         return best[1], None, best[2].span()
-    shown = NOT_AS_SHOWN.search(norm)
+    shown = NOT_AS_SHOWN.search(norm) or WONT_FIT.search(norm)
     if shown:
         return OTHER, shown.group(0).strip()[:200], shown.span()
-    other = OTHER_EXPLICIT.search(norm)
     if other:
-        text = next((g for g in other.groups() if g), "").strip(" .!") or None
-        return OTHER, text[:200] if text else None, other.span()
+        said = next((g for g in other.groups() if g), "")
+        text = re.split(r"(?<=[.!?])\s", said, maxsplit=1)[0].strip(" .!") or None
+        # The reason ends with its sentence: "... she already owns. belt stays" keeps the belt.
+        said_all = re.split(r"(?<=[.!?])\s", other.group(0), maxsplit=1)[0]
+        return OTHER, text[:200] if text else None, (other.start(),
+                                                     other.start() + len(said_all))
     return None, None, None
 
 
@@ -148,3 +161,11 @@ def because_text(text: str) -> str | None:
     """Free text after "because": kept as the reason for "other" when nothing else fits."""
     m = BECAUSE.search(text.strip())
     return m.group(1).strip(" .!")[:200] if m else None
+
+
+# A statement about the user's own situation ("she got some for her bday already", "my club
+# gives me one for free now") may say why, though it names no reason from the list.
+ASIDE_SUBJECT = re.compile(r"^(?:i|im|i'm|ive|i've|id|i'd|my|me|she|shes|she's|he|hes|he's|we|"
+                           r"we're|weve|we've|our|they|theyre|they're|their|his|her)\b")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+ASIDE_MIN_WORDS = 4

@@ -166,6 +166,7 @@ _FAMILY_GROUPS: dict[str, str] = {
     "table": "table desk",
     "shelf": "shelf shelving bookcase",
     "light": "light bulb",
+    "perfume": "perfume parfum fragrance cologne scent toilette",
 }
 
 
