@@ -93,8 +93,8 @@ async def propose(actor: Actor, kind: str, payload: Any) -> None:
         verb = {"seller_approve": "Confirm approval", "seller_deny": "Confirm denial",
                 "return": "Confirm return"}[kind]
         buttons = [
-            cl.Action(name="decision_confirm", payload=ids, label=verb, icon="check"),
-            cl.Action(name="decision_keep", payload=ids, label="Cancel", icon="undo-2"),
+            views.role_action(views.PRIMARY, "decision_confirm", ids, verb, "check"),
+            views.role_action(views.SECONDARY, "decision_keep", ids, "Cancel", "undo-2"),
         ]
         await _retire_buttons()  # a new decision replaces the one on screen (and in the core)
         views.session_set(LIVE_KEY, buttons)
