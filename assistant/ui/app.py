@@ -66,8 +66,7 @@ async def on_chat_resume(thread: ThreadDict) -> None:
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    if session := await chat.current():
-        await session.on_message(message.content)
+    await chat.on_message(message.content)
 
 
 @cl.action_callback("confirm")

@@ -33,7 +33,7 @@ from assistant.ui.history_rows import thread_steps
 from assistant.ui.payloads import BadPayload, Click, Pick, parse_click, parse_pick
 from assistant.ui.security import limits, tokens
 from assistant.ui.seller import SellerDesk
-from store import handoffs, services
+from store import facts, handoffs, services
 from store.domain.errors import DomainError, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -59,28 +59,39 @@ class ChatSession:
         return not self.conversation.actor.is_staff
 
     # --- handlers ------------------------------------------------------------------------
-    async def on_message(self, text: str) -> Reply | None:
-        if refusal := limits.refusal_for(text):  # nothing of it reaches the conversation
-            reply = Reply(refusal, error="message_too_long")
-            await views.say(reply.text)
-            return reply
-        if await backoffice.command(self.conversation.actor, text):
-            return None  # a staff command (the handoff queue, returns), not for the assistant
-        arrived = pools.arrived()  # the turn's deadline counts its wait, for the lock too
-        async with self.lock, pools.turn_slot(arrived) as admitted:
-            if not admitted:  # at once, rather than a turn that starts too late to finish
-                reply = Reply(pools.BUSY, error="busy")
-            elif self.streams:
-                reply = await self._streamed(text, arrived)
-            else:
-                reply = await pools.turn(arrived, self.conversation.send, text)
-            await self.show(reply)
-            return reply
+    async def on_message(self, text: str, working: streaming.Working | None = None,
+                         arrived: float | None = None) -> Reply | None:
+        """`working`: the step line, when the caller showed it already (`on_message` below);
+        it is cleared before the reply is shown."""
+        working = working or streaming.Working()
+        try:
+            if refusal := limits.refusal_for(text):  # nothing of it reaches the conversation
+                reply = Reply(refusal, error="message_too_long")
+                await working.clear()
+                await views.say(reply.text)
+                return reply
+            if await backoffice.command(self.conversation.actor, text):
+                return None  # a staff command (the handoff queue, returns), not the assistant's
+            # The turn's deadline counts its wait, for the lock and the sign-in check too.
+            arrived = pools.arrived() if arrived is None else arrived
+            async with self.lock, pools.turn_slot(arrived) as admitted:
+                if not admitted:  # at once, rather than a turn that starts too late to finish
+                    reply = Reply(pools.BUSY, error="busy")
+                elif self.streams:
+                    reply = await self._streamed(text, arrived, working)
+                else:
+                    reply = await pools.turn(arrived, self.conversation.send, text)
+                await working.clear()
+                await self.show(reply)
+                return reply
+        finally:
+            await working.clear()
 
-    async def _streamed(self, text: str, arrived: float) -> Reply:
+    async def _streamed(self, text: str, arrived: float, working: streaming.Working) -> Reply:
         """A step line at once, then the sentences the reply guard released, as they come;
         the reply itself is then shown as always (assistant/ui/streaming.py)."""
-        stream = streaming.GuardedStream(self.conversation, text, asyncio.get_running_loop())
+        stream = streaming.GuardedStream(self.conversation, text, asyncio.get_running_loop(),
+                                         working)
         await stream.start()
         try:
             return await pools.turn(arrived, self.conversation.send, text, stream.token)
@@ -101,12 +112,24 @@ class ChatSession:
             await self.show(reply)
             return reply
 
-    async def restore(self) -> None:
-        """Show the proposal this thread is still waiting on, with live buttons."""
+    async def restore(self, last_message_id: str | None = None) -> None:
+        """Show the proposal this thread is still waiting on, with live buttons, and give
+        back the buttons Chainlit doesn't keep with a thread: "Cancelled orders" when this
+        thread confirmed a cancellation (as the store records it), under its last message."""
         async with self.lock:
             reply = await pools.quick(self.conversation.resume)
             if reply is not None:
                 await self.show(reply)
+            if last_message_id is None:
+                return
+            if await pools.quick(self._cancelled_here):
+                await views.attach(views.cancelled_action(), last_message_id)
+
+    def _cancelled_here(self) -> bool:
+        conv = self.conversation
+        outcomes = facts.reply_facts(conv.store.uow(), conv.actor, [],
+                                     thread_id=conv.thread_id, own_recent=0).outcomes
+        return any(o.kind == "cancel" and o.done for o in outcomes)
 
     async def on_pick(self, payload: Any) -> dict[str, Any]:
         """The order card's "Cancel selected items": a proposal from the core, for this
@@ -207,7 +230,7 @@ class ChatSession:
 
 # --- session lifecycle -----------------------------------------------------------------------
 async def start(history: list[BaseMessage] | None = None, *, resumed: bool = False,
-                ) -> ChatSession | SellerDesk | None:
+                last_message_id: str | None = None) -> ChatSession | SellerDesk | None:
     """Build the chat for the signed-in account. The role is the account's, whatever chat
     profile the browser claimed; the session's profile is corrected to match. A session
     that another process served continues its thread (`reconnect`); a resumed or
@@ -236,7 +259,7 @@ async def start(history: list[BaseMessage] | None = None, *, resumed: bool = Fal
     chat = ChatSession(conversation)
     views.session_set(SESSION_KEY, chat)
     if resumed:
-        await chat.restore()
+        await chat.restore(last_message_id)
     return chat
 
 
@@ -249,7 +272,29 @@ async def resume(thread: ThreadDict) -> ChatSession | SellerDesk | None:
         views.session_set(SESSION_KEY, CLOSED)  # and no fresh chat on that thread id either
         await views.say("That conversation isn't available.")
         return None
-    return await start(history_from(thread), resumed=True)
+    said = thread_steps(thread, ("assistant_message",))
+    return await start(history_from(thread), resumed=True,
+                       last_message_id=str(said[-1]["id"]) if said else None)
+
+
+async def on_message(text: str) -> None:
+    """A message from the page. With a model, the step line goes out first of all, before
+    the sign-in check, the turn's lock and its admission: under load those can take longer
+    than the 300 ms in which the page should show that something is happening."""
+    arrived = pools.arrived()
+    early = views.session_get(SESSION_KEY)
+    working = streaming.Working()
+    if isinstance(early, ChatSession) and early.streams and limits.refusal_for(text) is None:
+        await working.show()
+    try:
+        session = await current()
+        if isinstance(session, ChatSession):
+            await session.on_message(text, working, arrived)
+        elif session is not None:
+            await working.clear()
+            await session.on_message(text)
+    finally:
+        await working.clear()
 
 
 async def current() -> ChatSession | SellerDesk | None:
