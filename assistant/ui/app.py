@@ -59,6 +59,11 @@ async def on_chat_start() -> None:
     await chat.start()
 
 
+@cl.on_chat_end
+async def on_chat_end() -> None:
+    chat.end()
+
+
 @cl.on_chat_resume
 async def on_chat_resume(thread: ThreadDict) -> None:
     await chat.resume(thread)

@@ -8,8 +8,10 @@ for the order-card picker and the cancelled-orders view.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
+import uuid
 from typing import Any, Literal
 
 import chainlit as cl
@@ -53,6 +55,10 @@ class ChatSession:
         self.live_for: str | None = None  # ... and the proposal they belong to
         self.cards: dict[str, list[cl.CustomElement]] = {}  # order id -> its cards on screen
         self.streams = runtime.model_config().is_llm  # a model's turn can take seconds
+        self.key = str(uuid.uuid4())  # this chat, for the card feed
+        # Made in the session's context: re-renders pushed by the card feed run in it.
+        self._context = contextvars.copy_context()
+        self._pushes: set[asyncio.Task[None]] = set()
 
     @property
     def pickable(self) -> bool:
@@ -111,6 +117,17 @@ class ChatSession:
                                                 click.proposal_id, click.fingerprint)
             await self.show(reply)
             return reply
+
+    async def adopt(self, elements: list[dict[str, Any]]) -> None:
+        """The order cards of a thread opened from the history (already re-rendered from the
+        store by LiveDataLayer): followed like the cards this chat sends itself."""
+        adopted = [cl.CustomElement(id=str(e["id"]), name="OrderCard", display="inline",
+                                    props=e["props"], for_id=e.get("forId"))
+                   for e in elements if e.get("name") == "OrderCard"
+                   and isinstance(e.get("props"), dict) and e.get("id")]
+        if adopted:
+            async with self.lock:
+                await self._refresh_cards(Reply(""), adopted)
 
     async def restore(self, last_message_id: str | None = None) -> None:
         """Show the proposal this thread is still waiting on, with live buttons, and give
@@ -210,17 +227,48 @@ class ChatSession:
             found = await pools.quick(live.fresh_order, conv.store, conv.actor, changed)
             if found is not None:
                 fresh[changed] = found
-        staff = self.conversation.actor.is_staff
         for order_id, order in fresh.items():
-            for card in self.cards.get(order_id, []):
-                if not any(card is n for n in new):
-                    card.props = views.order_props(order, pickable=self.pickable, staff=staff)
-                    card.content = json.dumps(card.props)
-                    await card.update()  # type: ignore[no-untyped-call]
-        for element in new:
-            if isinstance(element, cl.CustomElement) and element.name == "OrderCard":
-                order_id = str(element.props.get("order", {}).get("order_id"))
-                self.cards.setdefault(order_id, []).append(element)
+            await self._redraw(order_id, order, keep=new)
+        shown = [e for e in new if isinstance(e, cl.CustomElement) and e.name == "OrderCard"]
+        for element in shown:
+            order_id = str(element.props.get("order", {}).get("order_id"))
+            self.cards.setdefault(order_id, []).append(element)
+        if shown:  # from now on, a change made anywhere else is pushed to these cards too
+            conv = self.conversation
+            await live.feed(conv.store).follow(self.key, set(self.cards),
+                                               self.on_orders_changed)
+
+    async def _redraw(self, order_id: str, order: dict[str, Any],
+                      keep: list[cl.Element] | None = None) -> None:
+        staff = self.conversation.actor.is_staff
+        for card in self.cards.get(order_id, []):
+            if not any(card is n for n in keep or []):
+                card.props = views.order_props(order, pickable=self.pickable, staff=staff)
+                card.content = json.dumps(card.props)
+                await card.update()  # type: ignore[no-untyped-call]
+
+    def on_orders_changed(self, order_ids: set[str]) -> None:
+        """The card feed: these orders changed in the store (anywhere). Called on the event
+        loop; the cards are re-rendered in this chat's own session."""
+        task = asyncio.create_task(self._pushed(order_ids), context=self._context)
+        self._pushes.add(task)
+        task.add_done_callback(self._pushes.discard)
+
+    async def _pushed(self, order_ids: set[str]) -> None:
+        conv = self.conversation
+        try:
+            async with self.lock:  # not in the middle of a turn's own rendering
+                for order_id in sorted(order_ids & self.cards.keys()):
+                    order = await pools.quick(live.fresh_order, conv.store, conv.actor,
+                                              order_id)
+                    if order is not None:  # no longer readable: left as it was
+                        await self._redraw(order_id, order)
+        except Exception:  # the page went away: stop following
+            log.exception("cards of chat %s not refreshed; no longer followed", self.key)
+            self.end()
+
+    def end(self) -> None:
+        live.feed(self.conversation.store).leave(self.key)
 
     async def _retire_buttons(self) -> None:
         for action in self.live:
@@ -230,7 +278,8 @@ class ChatSession:
 
 # --- session lifecycle -----------------------------------------------------------------------
 async def start(history: list[BaseMessage] | None = None, *, resumed: bool = False,
-                last_message_id: str | None = None) -> ChatSession | SellerDesk | None:
+                last_message_id: str | None = None, cards: list[dict[str, Any]] | None = None,
+                ) -> ChatSession | SellerDesk | None:
     """Build the chat for the signed-in account. The role is the account's, whatever chat
     profile the browser claimed; the session's profile is corrected to match. A session
     that another process served continues its thread (`reconnect`); a resumed or
@@ -259,6 +308,7 @@ async def start(history: list[BaseMessage] | None = None, *, resumed: bool = Fal
     chat = ChatSession(conversation)
     views.session_set(SESSION_KEY, chat)
     if resumed:
+        await chat.adopt(cards or [])
         await chat.restore(last_message_id)
     return chat
 
@@ -274,7 +324,8 @@ async def resume(thread: ThreadDict) -> ChatSession | SellerDesk | None:
         return None
     said = thread_steps(thread, ("assistant_message",))
     return await start(history_from(thread), resumed=True,
-                       last_message_id=str(said[-1]["id"]) if said else None)
+                       last_message_id=str(said[-1]["id"]) if said else None,
+                       cards=list(thread.get("elements") or []))  # type: ignore[arg-type]
 
 
 async def on_message(text: str) -> None:
@@ -327,3 +378,10 @@ def history_from(thread: ThreadDict) -> list[BaseMessage]:
                             else AIMessage(text))
     return messages[-HISTORY_LIMIT:]
 
+
+
+def end() -> None:
+    """The page closed: its cards are no longer followed."""
+    chat = views.session_get(SESSION_KEY)
+    if isinstance(chat, ChatSession):
+        chat.end()
