@@ -8,14 +8,10 @@ plain words; staff also see item ids.
 
 from __future__ import annotations
 
-import functools
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from babel.numbers import format_currency
-
+from store.amounts import money as money  # the chat's amounts: the same as e-mails' and desks'
 from store.domain.model import Reason
-from store.settings import WebSettings
 
 REASON_LIST = ", ".join(r.label.lower() for r in Reason)
 _ACTION = {
@@ -24,23 +20,6 @@ _ACTION = {
     "refusal": "tell the returns center that {who} will refuse the delivery of",
 }
 CONFIRM_HINT = "Press Confirm to go ahead, or Keep to leave everything as it is."
-
-
-@functools.cache
-def _money_settings() -> tuple[str, str]:
-    web = WebSettings.load()
-    return web.currency, web.locale
-
-
-def money(amount: Any, currency: str | None = None) -> str:
-    """An amount with its currency, written the locale's way ("€59.99"): `currency` is the
-    order's (ISO 4217), or the shop's default when the order records none."""
-    default, locale = _money_settings()
-    try:
-        value = Decimal(str(amount))
-    except (InvalidOperation, ValueError):
-        return str(amount)  # not a number: shown as it came, never guessed
-    return format_currency(value, currency or default, locale=locale)
 
 
 def _name(item: dict[str, Any], staff: bool) -> str:

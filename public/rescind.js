@@ -1,12 +1,12 @@
 // Rescind's page behaviour on top of Chainlit's (.chainlit/config.toml: custom_js).
 // 1. A new proposal takes the focus and is scrolled into view with its Confirm / Keep clear
 //    of the composer: after "Cancel selected item" or a Confirm, the next question is never
-//    off-screen. The buttons are found by their icon (see assistant/ui/views.py).
+//    off-screen. The primary button is found by the role in its id (assistant/ui/views.py).
 // 2. On the sign-in page, the demo logins are listed when the server runs in demo mode
 //    (GET /rescind/demo-logins answers 404 otherwise): never inside the chat.
 (function () {
   "use strict";
-  var CONFIRM = "button[id]:has(> svg.lucide-circle-check)";
+  var CONFIRM = 'button[id^="rc-primary-"]';
   // Chainlit's action buttons are the only buttons with an id inside a message.
   var ACTION = '[data-step-type="assistant_message"] button[id]';
   var seen = new WeakSet();

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
 
-from store import returns, sellers
+from store import amounts, returns, sellers
 from store.domain import errors
 from store.domain.model import Actor, ItemStatus, ProposalStatus, utc, valid_id
 from store.sql.flows_orm import DecisionRow
@@ -88,16 +88,19 @@ def _describe(uow: UnitOfWork, actor: Actor, kind: str, item_id: str) -> Pending
             raise errors.NotActionable(f"{item.title} ({item.id}) is {item.status.value}; "
                                        "only a refused shipped parcel is recorded here.",
                                        rules=("P10", "P9"))
+        order = uow.repo.order(item.order_id)
+        refund = amounts.money(item.amount, order.currency if order else None)
         return Pending("", kind, item.id, item.order_id, item.title, str(item.amount),
                        f"Record {item.title} ({item.id}, order {item.order_id}) as back at "
-                       f"the returns center? The customer is refunded {item.amount}.")
+                       f"the returns center? The customer is refunded {refund}.")
     request = sellers.request_for(uow, actor, item_id)
     if request.status != "pending":
         raise errors.Conflict(f"The request for {request.title} was already "
                               f"{request.status}.")
     if kind == APPROVE:
         question = (f"Approve cancelling {request.title} x{request.qty} (order "
-                    f"{request.order_id})? The customer is refunded {request.amount}.")
+                    f"{request.order_id})? The customer is refunded "
+                    f"{amounts.money(request.amount, request.currency)}.")
     else:
         question = (f"Deny cancelling {request.title} x{request.qty} (order "
                     f"{request.order_id})? The item stays on the order.")

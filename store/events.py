@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from store import sellers
+from store import amounts, sellers
 from store.domain import errors
 from store.domain.model import Actor, Channel, Item, ItemStatus, Reason, valid_id
 from store.mail import compose, outbox
@@ -103,4 +103,4 @@ def returned_parcel(uow: UnitOfWork, item: Item) -> EventResult:
     uow.repo.add_refund(order.id, fresh.amount, [item.id], f"return:{item.id}", now)
     outbox.items_refunded(uow, compose.RETURN_REFUNDED, order, [fresh], fresh.amount, now)
     return EventResult(True, f"{item.id} is back at the returns center; refunded "
-                             f"{fresh.amount}.")
+                             f"{amounts.money(fresh.amount, order.currency)}.")

@@ -31,6 +31,7 @@ class Parcel:
     order_id: str
     title: str
     amount: str
+    currency: str | None  # the order's (ISO 4217); None: the shop's default
     customer_email: str
     flagged_at: str
 
@@ -61,14 +62,15 @@ def expected(uow: UnitOfWork, actor: Actor) -> list[Parcel]:
     with uow:
         rows = uow.repo.connection.execute(
             select(FLAGS.c.item_id, FLAGS.c.order_id, FLAGS.c.created_at, ITEMS.c.title,
-                   ITEMS.c.qty, ITEMS.c.unit_price, ORDERS.c.customer_email)
+                   ITEMS.c.qty, ITEMS.c.unit_price, ORDERS.c.customer_email,
+                   ORDERS.c.currency)
             .join(ITEMS, ITEMS.c.id == FLAGS.c.item_id)
             .join(ORDERS, ORDERS.c.id == FLAGS.c.order_id)
             .where(ITEMS.c.status == ItemStatus.SHIPPED.value)
             .order_by(FLAGS.c.created_at, FLAGS.c.id)
         ).all()
         return [Parcel(r.item_id, r.order_id, r.title, str(money(r.unit_price * r.qty)),
-                       r.customer_email, utc(r.created_at).isoformat()) for r in rows]
+                       r.currency, r.customer_email, utc(r.created_at).isoformat()) for r in rows]
 
 
 def record_return(uow: UnitOfWork, actor: Actor, item_id: str) -> ReturnRecorded:

@@ -61,6 +61,7 @@ class RequestView:
     title: str
     qty: int
     amount: str
+    currency: str | None  # the order's (ISO 4217); None: the shop's default
     seller: str
     status: str
     after_shipment: bool
@@ -175,8 +176,9 @@ def pending_requests(uow: UnitOfWork, actor: Actor) -> list[RequestView]:
         mine = _account(uow, actor).names
         rows = uow.repo.connection.execute(
             select(REQUESTS, ITEMS.c.title, ITEMS.c.qty, ITEMS.c.unit_price, ITEMS.c.seller,
-                   ITEMS.c.status.label("item_status"))
+                   ITEMS.c.status.label("item_status"), ORDERS.c.currency)
             .join(ITEMS, ITEMS.c.id == REQUESTS.c.item_id)
+            .join(ORDERS, ORDERS.c.id == ITEMS.c.order_id)
             .where(ITEMS.c.seller.in_(mine), REQUESTS.c.status == RequestStatus.PENDING.value)
             .order_by(REQUESTS.c.created_at, REQUESTS.c.id)
         ).all()
@@ -186,7 +188,8 @@ def pending_requests(uow: UnitOfWork, actor: Actor) -> list[RequestView]:
 def _view(r: Any) -> RequestView:
     return RequestView(
         item_id=r.item_id, order_id=r.order_id, title=r.title, qty=r.qty,
-        amount=str(money(r.unit_price * r.qty)), seller=r.seller, status=r.status,
+        amount=str(money(r.unit_price * r.qty)), currency=r.currency, seller=r.seller,
+        status=r.status,
         after_shipment=bool(r.after_shipment), item_status=r.item_status,
         requested_at=utc(r.created_at).isoformat(), reason=r.reason,
         reason_text=r.reason_text,
@@ -201,8 +204,9 @@ def request_for(uow: UnitOfWork, actor: Actor, item_id: str) -> RequestView:
         raise errors.RequestNotFound(f"{str(item_id)[:40]!r} is not an item id.")
     row = uow.repo.connection.execute(
         select(REQUESTS, ITEMS.c.title, ITEMS.c.qty, ITEMS.c.unit_price, ITEMS.c.seller,
-               ITEMS.c.status.label("item_status"))
+               ITEMS.c.status.label("item_status"), ORDERS.c.currency)
         .join(ITEMS, ITEMS.c.id == REQUESTS.c.item_id)
+        .join(ORDERS, ORDERS.c.id == ITEMS.c.order_id)
         .where(REQUESTS.c.item_id == item_id)
     ).first()
     if row is None:
@@ -271,7 +275,8 @@ def settle(uow: UnitOfWork, item: Item, *, approve: bool, decided_by: str) -> An
     if not approve:
         _decide(uow, item.id, RequestStatus.DENIED, decided_by, now)
         outbox.record(uow, compose.SELLER_DENIED, order.customer_email, order.id,
-                      {"items": outbox.item_lines([fresh]), "seller": seller}, now)
+                      {"items": outbox.item_lines([fresh]), "seller": seller,
+                       "currency": order.currency}, now)
         return result(True, "done", f"The seller denied the request for {item.id}.")
     if fresh.status in _SHIPPED and not request.after_shipment:
         return result(False, "conflict",

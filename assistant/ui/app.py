@@ -59,6 +59,11 @@ async def on_chat_start() -> None:
     await chat.start()
 
 
+@cl.on_chat_end
+async def on_chat_end() -> None:
+    chat.end()
+
+
 @cl.on_chat_resume
 async def on_chat_resume(thread: ThreadDict) -> None:
     await chat.resume(thread)
@@ -66,8 +71,7 @@ async def on_chat_resume(thread: ThreadDict) -> None:
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    if session := await chat.current():
-        await session.on_message(message.content)
+    await chat.on_message(message.content)
 
 
 @cl.action_callback("confirm")

@@ -13,6 +13,7 @@ from typing import Any
 
 import chainlit as cl
 
+from assistant.render import money
 from assistant.ui import notices, pools, runtime, views
 from assistant.ui.payloads import MAX_ID, BadPayload
 from store import decisions, handoffs, returns, sellers
@@ -75,7 +76,8 @@ def request_text(r: sellers.RequestView) -> str:
     when = r.requested_at[:16].replace("T", " ")
     timing = "after shipment" if r.after_shipment else "before shipment"
     reason = r.reason.replace("_", " ") + (f" ({r.reason_text})" if r.reason_text else "")
-    return (f"**{r.title}** x{r.qty} · item {r.item_id} · order {r.order_id} · {r.amount}\n"
+    amount = money(r.amount, r.currency)
+    return (f"**{r.title}** x{r.qty} · item {r.item_id} · order {r.order_id} · {amount}\n"
             f"Asked {when} UTC, {timing}; the item is {r.item_status}. Reason: {reason}.")
 
 
@@ -93,8 +95,8 @@ async def propose(actor: Actor, kind: str, payload: Any) -> None:
         verb = {"seller_approve": "Confirm approval", "seller_deny": "Confirm denial",
                 "return": "Confirm return"}[kind]
         buttons = [
-            cl.Action(name="decision_confirm", payload=ids, label=verb, icon="check"),
-            cl.Action(name="decision_keep", payload=ids, label="Cancel", icon="undo-2"),
+            views.role_action(views.PRIMARY, "decision_confirm", ids, verb, "check"),
+            views.role_action(views.SECONDARY, "decision_keep", ids, "Cancel", "undo-2"),
         ]
         await _retire_buttons()  # a new decision replaces the one on screen (and in the core)
         views.session_set(LIVE_KEY, buttons)
@@ -224,7 +226,8 @@ async def show_returns(actor: Actor) -> None:
                         "arrives: the customer is refunded once and e-mailed (P10).")
         for p in parcels:
             await views.say(
-                f"**{p.title}** · item {p.item_id} · order {p.order_id} · {p.amount} · "
+                f"**{p.title}** · item {p.item_id} · order {p.order_id} · "
+                f"{money(p.amount, p.currency)} · "
                 f"{p.customer_email}",
                 actions=[cl.Action(name="return_record", payload={"item_id": p.item_id},
                                    label="Parcel is back", icon="package")])

@@ -8,8 +8,10 @@ for the order-card picker and the cancelled-orders view.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
+import uuid
 from typing import Any, Literal
 
 import chainlit as cl
@@ -33,7 +35,7 @@ from assistant.ui.history_rows import thread_steps
 from assistant.ui.payloads import BadPayload, Click, Pick, parse_click, parse_pick
 from assistant.ui.security import limits, tokens
 from assistant.ui.seller import SellerDesk
-from store import handoffs, services
+from store import facts, handoffs, services
 from store.domain.errors import DomainError, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -53,34 +55,49 @@ class ChatSession:
         self.live_for: str | None = None  # ... and the proposal they belong to
         self.cards: dict[str, list[cl.CustomElement]] = {}  # order id -> its cards on screen
         self.streams = runtime.model_config().is_llm  # a model's turn can take seconds
+        self.key = str(uuid.uuid4())  # this chat, for the card feed
+        # Made in the session's context: re-renders pushed by the card feed run in it.
+        self._context = contextvars.copy_context()
+        self._pushes: set[asyncio.Task[None]] = set()
 
     @property
     def pickable(self) -> bool:
         return not self.conversation.actor.is_staff
 
     # --- handlers ------------------------------------------------------------------------
-    async def on_message(self, text: str) -> Reply | None:
-        if refusal := limits.refusal_for(text):  # nothing of it reaches the conversation
-            reply = Reply(refusal, error="message_too_long")
-            await views.say(reply.text)
-            return reply
-        if await backoffice.command(self.conversation.actor, text):
-            return None  # a staff command (the handoff queue, returns), not for the assistant
-        arrived = pools.arrived()  # the turn's deadline counts its wait, for the lock too
-        async with self.lock, pools.turn_slot(arrived) as admitted:
-            if not admitted:  # at once, rather than a turn that starts too late to finish
-                reply = Reply(pools.BUSY, error="busy")
-            elif self.streams:
-                reply = await self._streamed(text, arrived)
-            else:
-                reply = await pools.turn(arrived, self.conversation.send, text)
-            await self.show(reply)
-            return reply
+    async def on_message(self, text: str, working: streaming.Working | None = None,
+                         arrived: float | None = None) -> Reply | None:
+        """`working`: the step line, when the caller showed it already (`on_message` below);
+        it is cleared before the reply is shown."""
+        working = working or streaming.Working()
+        try:
+            if refusal := limits.refusal_for(text):  # nothing of it reaches the conversation
+                reply = Reply(refusal, error="message_too_long")
+                await working.clear()
+                await views.say(reply.text)
+                return reply
+            if await backoffice.command(self.conversation.actor, text):
+                return None  # a staff command (the handoff queue, returns), not the assistant's
+            # The turn's deadline counts its wait, for the lock and the sign-in check too.
+            arrived = pools.arrived() if arrived is None else arrived
+            async with self.lock, pools.turn_slot(arrived) as admitted:
+                if not admitted:  # at once, rather than a turn that starts too late to finish
+                    reply = Reply(pools.BUSY, error="busy")
+                elif self.streams:
+                    reply = await self._streamed(text, arrived, working)
+                else:
+                    reply = await pools.turn(arrived, self.conversation.send, text)
+                await working.clear()
+                await self.show(reply)
+                return reply
+        finally:
+            await working.clear()
 
-    async def _streamed(self, text: str, arrived: float) -> Reply:
+    async def _streamed(self, text: str, arrived: float, working: streaming.Working) -> Reply:
         """A step line at once, then the sentences the reply guard released, as they come;
         the reply itself is then shown as always (assistant/ui/streaming.py)."""
-        stream = streaming.GuardedStream(self.conversation, text, asyncio.get_running_loop())
+        stream = streaming.GuardedStream(self.conversation, text, asyncio.get_running_loop(),
+                                         working)
         await stream.start()
         try:
             return await pools.turn(arrived, self.conversation.send, text, stream.token)
@@ -101,12 +118,35 @@ class ChatSession:
             await self.show(reply)
             return reply
 
-    async def restore(self) -> None:
-        """Show the proposal this thread is still waiting on, with live buttons."""
+    async def adopt(self, elements: list[dict[str, Any]]) -> None:
+        """The order cards of a thread opened from the history (already re-rendered from the
+        store by LiveDataLayer): followed like the cards this chat sends itself."""
+        adopted = [cl.CustomElement(id=str(e["id"]), name="OrderCard", display="inline",
+                                    props=e["props"], for_id=e.get("forId"))
+                   for e in elements if e.get("name") == "OrderCard"
+                   and isinstance(e.get("props"), dict) and e.get("id")]
+        if adopted:
+            async with self.lock:
+                await self._refresh_cards(Reply(""), adopted)
+
+    async def restore(self, last_message_id: str | None = None) -> None:
+        """Show the proposal this thread is still waiting on, with live buttons, and give
+        back the buttons Chainlit doesn't keep with a thread: "Cancelled orders" when this
+        thread confirmed a cancellation (as the store records it), under its last message."""
         async with self.lock:
             reply = await pools.quick(self.conversation.resume)
             if reply is not None:
                 await self.show(reply)
+            if last_message_id is None:
+                return
+            if await pools.quick(self._cancelled_here):
+                await views.attach(views.cancelled_action(), last_message_id)
+
+    def _cancelled_here(self) -> bool:
+        conv = self.conversation
+        outcomes = facts.reply_facts(conv.store.uow(), conv.actor, [],
+                                     thread_id=conv.thread_id, own_recent=0).outcomes
+        return any(o.kind == "cancel" and o.done for o in outcomes)
 
     async def on_pick(self, payload: Any) -> dict[str, Any]:
         """The order card's "Cancel selected items": a proposal from the core, for this
@@ -187,17 +227,48 @@ class ChatSession:
             found = await pools.quick(live.fresh_order, conv.store, conv.actor, changed)
             if found is not None:
                 fresh[changed] = found
-        staff = self.conversation.actor.is_staff
         for order_id, order in fresh.items():
-            for card in self.cards.get(order_id, []):
-                if not any(card is n for n in new):
-                    card.props = views.order_props(order, pickable=self.pickable, staff=staff)
-                    card.content = json.dumps(card.props)
-                    await card.update()  # type: ignore[no-untyped-call]
-        for element in new:
-            if isinstance(element, cl.CustomElement) and element.name == "OrderCard":
-                order_id = str(element.props.get("order", {}).get("order_id"))
-                self.cards.setdefault(order_id, []).append(element)
+            await self._redraw(order_id, order, keep=new)
+        shown = [e for e in new if isinstance(e, cl.CustomElement) and e.name == "OrderCard"]
+        for element in shown:
+            order_id = str(element.props.get("order", {}).get("order_id"))
+            self.cards.setdefault(order_id, []).append(element)
+        if shown:  # from now on, a change made anywhere else is pushed to these cards too
+            conv = self.conversation
+            await live.feed(conv.store).follow(self.key, set(self.cards),
+                                               self.on_orders_changed)
+
+    async def _redraw(self, order_id: str, order: dict[str, Any],
+                      keep: list[cl.Element] | None = None) -> None:
+        staff = self.conversation.actor.is_staff
+        for card in self.cards.get(order_id, []):
+            if not any(card is n for n in keep or []):
+                card.props = views.order_props(order, pickable=self.pickable, staff=staff)
+                card.content = json.dumps(card.props)
+                await card.update()  # type: ignore[no-untyped-call]
+
+    def on_orders_changed(self, order_ids: set[str]) -> None:
+        """The card feed: these orders changed in the store (anywhere). Called on the event
+        loop; the cards are re-rendered in this chat's own session."""
+        task = asyncio.create_task(self._pushed(order_ids), context=self._context)
+        self._pushes.add(task)
+        task.add_done_callback(self._pushes.discard)
+
+    async def _pushed(self, order_ids: set[str]) -> None:
+        conv = self.conversation
+        try:
+            async with self.lock:  # not in the middle of a turn's own rendering
+                for order_id in sorted(order_ids & self.cards.keys()):
+                    order = await pools.quick(live.fresh_order, conv.store, conv.actor,
+                                              order_id)
+                    if order is not None:  # no longer readable: left as it was
+                        await self._redraw(order_id, order)
+        except Exception:  # the page went away: stop following
+            log.exception("cards of chat %s not refreshed; no longer followed", self.key)
+            self.end()
+
+    def end(self) -> None:
+        live.feed(self.conversation.store).leave(self.key)
 
     async def _retire_buttons(self) -> None:
         for action in self.live:
@@ -207,6 +278,7 @@ class ChatSession:
 
 # --- session lifecycle -----------------------------------------------------------------------
 async def start(history: list[BaseMessage] | None = None, *, resumed: bool = False,
+                last_message_id: str | None = None, cards: list[dict[str, Any]] | None = None,
                 ) -> ChatSession | SellerDesk | None:
     """Build the chat for the signed-in account. The role is the account's, whatever chat
     profile the browser claimed; the session's profile is corrected to match. A session
@@ -236,7 +308,8 @@ async def start(history: list[BaseMessage] | None = None, *, resumed: bool = Fal
     chat = ChatSession(conversation)
     views.session_set(SESSION_KEY, chat)
     if resumed:
-        await chat.restore()
+        await chat.adopt(cards or [])
+        await chat.restore(last_message_id)
     return chat
 
 
@@ -249,7 +322,30 @@ async def resume(thread: ThreadDict) -> ChatSession | SellerDesk | None:
         views.session_set(SESSION_KEY, CLOSED)  # and no fresh chat on that thread id either
         await views.say("That conversation isn't available.")
         return None
-    return await start(history_from(thread), resumed=True)
+    said = thread_steps(thread, ("assistant_message",))
+    return await start(history_from(thread), resumed=True,
+                       last_message_id=str(said[-1]["id"]) if said else None,
+                       cards=list(thread.get("elements") or []))  # type: ignore[arg-type]
+
+
+async def on_message(text: str) -> None:
+    """A message from the page. With a model, the step line goes out first of all, before
+    the sign-in check, the turn's lock and its admission: under load those can take longer
+    than the 300 ms in which the page should show that something is happening."""
+    arrived = pools.arrived()
+    early = views.session_get(SESSION_KEY)
+    working = streaming.Working()
+    if isinstance(early, ChatSession) and early.streams and limits.refusal_for(text) is None:
+        await working.show()
+    try:
+        session = await current()
+        if isinstance(session, ChatSession):
+            await session.on_message(text, working, arrived)
+        elif session is not None:
+            await working.clear()
+            await session.on_message(text)
+    finally:
+        await working.clear()
 
 
 async def current() -> ChatSession | SellerDesk | None:
@@ -282,3 +378,10 @@ def history_from(thread: ThreadDict) -> list[BaseMessage]:
                             else AIMessage(text))
     return messages[-HISTORY_LIMIT:]
 
+
+
+def end() -> None:
+    """The page closed: its cards are no longer followed."""
+    chat = views.session_get(SESSION_KEY)
+    if isinstance(chat, ChatSession):
+        chat.end()

@@ -1,13 +1,15 @@
 """Streaming a model's reply without weakening the reply guard (P12).
 
 With a model provider a turn can take seconds. At once a step line says the message is being
-worked on; then the model's tokens go through the reply guard's sentence gate
-(`ReplyGuard.gate`), and only a sentence the gate has released (checked against the store,
-corrected or dropped) reaches the page. The guard here knows the conversation up to the
-user's message, not this turn's tool results: it can only be stricter than the final review
-(a claim it can't place is not shown). When the turn ends, the preview and the step line are
-removed and the reply is shown as every reply is: the engine's fully reviewed text, its tool
-steps, cards and buttons. So nothing on screen ever skipped the guard.
+worked on (`Working`: sent by assistant/ui/chat.py before the sign-in check, the turn's lock
+and admission, so nothing the server waits for delays it); then the model's tokens go
+through the reply guard's sentence gate (`ReplyGuard.gate`), and only a sentence the gate
+has released (checked against the store, corrected or dropped) reaches the page. The guard
+here knows the conversation up to the user's message, not this turn's tool results: it can
+only be stricter than the final review (a claim it can't place is not shown). When the turn
+ends, the preview and the step line are removed and the reply is shown as every reply is:
+the engine's fully reviewed text, its tool steps, cards and buttons. So nothing on screen
+ever skipped the guard.
 """
 
 from __future__ import annotations
@@ -27,15 +29,32 @@ WORKING = "Working on your message"
 SHOW_TIMEOUT_S = 10.0  # a page that stopped listening must not hold the turn
 
 
+class Working:
+    """The step line "Working on your message", shown once and cleared once."""
+
+    def __init__(self) -> None:
+        self.step: cl.Step | None = None
+
+    async def show(self) -> None:
+        step = cl.Step(name=WORKING, type="tool", show_input=False)
+        await step.send()  # type: ignore[no-untyped-call]
+        self.step = step
+
+    async def clear(self) -> None:
+        step, self.step = self.step, None
+        if step is not None:
+            await step.remove()  # type: ignore[no-untyped-call]
+
+
 class GuardedStream:
     """One turn's preview. `token` runs on the conversation's worker thread; everything that
     touches the page runs on the event loop."""
 
     def __init__(self, conversation: Conversation, text: str,
-                 loop: asyncio.AbstractEventLoop) -> None:
+                 loop: asyncio.AbstractEventLoop, working: Working | None = None) -> None:
         self.loop = loop
         self.message: cl.Message | None = None
-        self.indicator: cl.Step | None = None
+        self.working = working or Working()
         self.shown = ""
         seen: list[BaseMessage] = [*conversation.state.memory, HumanMessage(text)]
         guard = ReplyGuard.for_turn(conversation.store, conversation.actor, seen,
@@ -43,9 +62,9 @@ class GuardedStream:
         self.gate = guard.gate(self._released)
 
     async def start(self) -> None:
-        """The step line that shows the message is being worked on, before anything else."""
-        self.indicator = cl.Step(name=WORKING, type="tool", show_input=False)
-        await self.indicator.send()  # type: ignore[no-untyped-call]
+        """The step line, unless the caller already showed it."""
+        if self.working.step is None:
+            await self.working.show()
 
     def token(self, piece: str) -> None:
         try:
@@ -73,6 +92,5 @@ class GuardedStream:
         """The preview gives way to the reply as it is shown when not streamed."""
         if self.message is not None:
             await self.message.remove()  # type: ignore[no-untyped-call]
-        if self.indicator is not None:
-            await self.indicator.remove()  # type: ignore[no-untyped-call]
+        await self.working.clear()
 

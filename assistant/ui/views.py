@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import Any
 
 import chainlit as cl
@@ -46,6 +47,11 @@ async def say(text: str, elements: list[cl.Element] | None = None,
     # reach the page in any order, unlike the list they illustrate.
     for element in elements or []:
         await element.send(for_id=message.id)  # type: ignore[no-untyped-call]
+
+
+async def attach(action: cl.Action, message_id: str) -> None:
+    """A button under a message already on the page (one shown from the history)."""
+    await action.send(for_id=message_id)  # type: ignore[no-untyped-call]
 
 
 async def withdraw(action: cl.Action) -> None:
@@ -141,9 +147,20 @@ def cards(reply: Reply, *, pickable: bool, staff: bool = False) -> list[cl.Eleme
     return elements
 
 
-# The icons mark the roles for public/rescind.css (Chainlit gives action buttons no name
-# in the page): circle-check is the primary button, undo-2 the secondary one.
+# The roles ride in the action's id, which Chainlit puts on the button as its `id` attribute
+# and which is ours to choose: public/rescind.css styles `button[id^="rc-primary-"]` and
+# `button[id^="rc-secondary-"]`, public/rescind.js finds a proposal by its primary button.
+# Icons, class names and the page's structure are Chainlit's and change with its versions.
+PRIMARY, SECONDARY = "rc-primary-", "rc-secondary-"
 CONFIRM_ICON, KEEP_ICON = "circle-check", "undo-2"
+
+
+def role_action(role: str, name: str, payload: dict[str, Any], label: str,
+                icon: str | None = None) -> cl.Action:
+    """An action whose id carries its role (PRIMARY or SECONDARY), still unique per button:
+    Chainlit removes a button by its id."""
+    return cl.Action(name=name, payload=payload, label=label, icon=icon,
+                     id=f"{role}{uuid.uuid4()}")
 
 
 def proposal_actions(proposal: dict[str, Any], *, staff: bool = False) -> list[cl.Action]:
@@ -153,9 +170,8 @@ def proposal_actions(proposal: dict[str, Any], *, staff: bool = False) -> list[c
     verb = {"cancel": "Confirm cancellation", "seller_request": "Send request",
             "refusal": "Confirm refusal"}.get(str(proposal.get("action")), "Confirm")
     return [
-        cl.Action(name="confirm", payload=payload, label=verb, icon=CONFIRM_ICON),
-        cl.Action(name="keep", payload=payload, label=wording.keep_label(staff=staff),
-                  icon=KEEP_ICON),
+        role_action(PRIMARY, "confirm", payload, verb, CONFIRM_ICON),
+        role_action(SECONDARY, "keep", payload, wording.keep_label(staff=staff), KEEP_ICON),
     ]
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from store.amounts import money
+
 CANCELLED = "cancelled"
 SELLER_APPROVED = "seller_approved"
 SELLER_DENIED = "seller_denied"
@@ -33,8 +35,12 @@ def order_link(base_url: str, order_id: str) -> str:
 
 def render(kind: str, data: Mapping[str, Any]) -> Rendered:
     order_id = str(data.get("order_id", ""))
-    items: Sequence[Mapping[str, Any]] = data.get("items") or []
-    refund = str(data.get("refund", "0.00"))
+    # Amounts with the order's currency; an e-mail recorded before orders had one (or an
+    # order without one) reads in the shop's default currency, as in the chat.
+    currency = data.get("currency") or None
+    items: Sequence[Mapping[str, Any]] = [{**i, "amount": money(i.get("amount"), currency)}
+                                          for i in data.get("items") or []]
+    refund = money(data.get("refund", "0.00"), currency)
     seller = str(data.get("seller") or "the seller")
     # No extra read inside a confirmation just for a greeting: the name only when given.
     name = str(data.get("name") or "")

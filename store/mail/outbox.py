@@ -38,4 +38,5 @@ def items_refunded(
     """Items cancelled and refunded: by the customer or staff, a seller's approval, or a
     refused parcel back at the returns center."""
     record(uow, kind, order.customer_email, order.id,
-           {"items": item_lines(items), "refund": str(refund), **extra}, now)
+           {"items": item_lines(items), "refund": str(refund), "currency": order.currency,
+            **extra}, now)

@@ -121,7 +121,7 @@ def test_a_sellers_approval_from_another_browser_reaches_the_customers_cancelled
     lumen.get_by_role("button", name="Approve").last.click()
     confirm = lumen.get_by_role("button", name="Confirm approval")
     expect(confirm).to_be_visible()
-    expect(lumen.get_by_text("refunded 34.00", exact=False)).to_be_visible()
+    expect(lumen.get_by_text("refunded €34.00", exact=False)).to_be_visible()
     assert status(server.store(), "A5") == "unshipped"  # nothing before Confirm (P7)
     confirm.click()
     expect(lumen.get_by_text("cancelled and refunded", exact=False)).to_be_visible()
@@ -200,7 +200,7 @@ def test_staff_record_a_refused_parcel_back_and_the_customer_is_refunded_once(
     expect(confirm).to_be_visible()
     assert status(server.store(), "A8") == "shipped"
     confirm.click()
-    expect(sam.get_by_text("refunded 45.00", exact=False).last).to_be_visible()
+    expect(sam.get_by_text("refunded €45.00", exact=False).last).to_be_visible()
     shot(sam, "26-return-recorded")
     expect(confirm).to_have_count(0)  # the buttons of a done decision are gone
     text, _ = mail_to(mail_dir, ANA.email, "refused parcel is back")

@@ -17,7 +17,7 @@ from store.domain.model import Actor, ProposalKind, Reason
 from tests.app_server import AppServer, running_app
 from tests.e2e.conftest import FAILED
 from tests.e2e.test_browser import ARGS, CHROMIUM, WAIT_MS, last_thread_of, shot, sign_in
-from tests.e2e.test_flows_browser import ask
+from tests.e2e.test_flows_browser import ask, sign_in_seller
 from tests.support import status
 
 pytestmark = pytest.mark.browser
@@ -185,6 +185,9 @@ def test_confirm_and_keep_are_clear_buttons_in_view_with_the_focus_on_the_propos
     assert primary not in ("rgba(0, 0, 0, 0)", "transparent") and primary != secondary
     assert keep.evaluate("b => getComputedStyle(b).borderTopWidth") != "0px"
     assert page.evaluate("document.activeElement.classList.contains('rc-proposal')")
+    # The styles hang on the role in the id the app chose, not on Chainlit's icons.
+    assert str(confirm.get_attribute("id")).startswith("rc-primary-")
+    assert str(keep.get_attribute("id")).startswith("rc-secondary-")
     shot(page, f"ui-05-confirm-keep-{size(page)}{'-dark' if dark else ''}")
     keep.click()
     expect(confirm).to_have_count(0)
@@ -396,3 +399,92 @@ def test_the_cards_after_cancel_an_order_come_in_the_order_of_the_list(
              for c in cards.all()]
     assert listed[:5] == shown, (listed, shown)
     shot(page, "ui-18-order-list-and-cards-1280")
+
+
+# --- issue 15, second round: pushed cards, buttons after a resume, money on the desks -------
+@pytest.mark.parametrize(("viewport", "dark"), [(WIDE, False), (NARROW, True)],
+                         ids=["1280", "390-dark"])
+def test_a_change_made_elsewhere_reaches_the_open_card_without_any_action_in_the_chat(
+    server: AppServer, open_page: Open, viewport: dict[str, int], dark: bool,
+) -> None:
+    page = open_page(viewport, dark=dark)
+    sign_in(page, server, "bob@example.com")
+    ask(page, "Show me order 112-0000014")
+    card = page.get_by_test_id("order-card-112-0000014").first
+    item = "B8" if not dark else "B10"  # the shop's pending keyboard; DeskGear's mouse pad
+    expect(card.get_by_test_id(f"item-{item}")).to_contain_text(
+        "Can be cancelled" if item == "B8" else "Ask the seller")
+    store = server.store()  # the warehouse ships it: no click, no message, no reload
+    if item == "B8":
+        result = services.apply_event(store.uow(), "ship", "B8")
+    else:  # the world's seller answers a request the customer made elsewhere
+        bob = Actor("customer", "bob@example.com")
+        proposed = services.propose(store.uow(), bob, ProposalKind.SELLER_REQUEST,
+                                    "112-0000014", ["B10"], reason=Reason.ORDERED_BY_MISTAKE)
+        assert proposed.proposal is not None
+        services.confirm(store.uow(), bob, proposed.proposal.id)
+        result = services.apply_event(store.uow(), "seller_approves", "B10")
+    store.engine.dispose()
+    assert result.applied
+    expect(card.get_by_test_id(f"item-{item}")).to_contain_text(
+        "shipped" if item == "B8" else "cancelled", timeout=5_000)
+    expect(card.locator(f'[data-testid="pick-{item}"]:enabled')).to_have_count(0)
+    card.scroll_into_view_if_needed()
+    shot(page, f"ui-21-card-pushed-{'shipped' if item == 'B8' else 'seller-approved'}-"
+               f"{size(page)}{'-dark' if dark else ''}")
+
+
+def test_a_thread_opened_again_gives_back_its_cancelled_orders_button(
+    server: AppServer, open_page: Open,
+) -> None:
+    page = open_page(NARROW)
+    sign_in(page, server, "bob@example.com")
+    ask(page, "cancel the mouse from order 112-0000014, ordered by mistake")
+    confirm, _ = proposal_buttons(page, "Confirm cancellation")
+    confirm.click()
+    expect(page.get_by_text("Cancelled: Mouse", exact=False).last).to_be_visible()
+    expect(page.get_by_role("button", name="Cancelled orders")).to_have_count(1)
+    thread = last_thread_of(server, "bob@example.com")
+
+    page.goto(f"{server.url}/thread/{thread}")  # opened again from the history
+    expect(page.get_by_text("Cancelled: Mouse", exact=False).last).to_be_visible()
+    button = page.get_by_role("button", name="Cancelled orders")
+    expect(button).to_have_count(1)
+    in_view_above_composer(page, button)
+    shot(page, "ui-22-cancelled-orders-button-after-resume-390")
+    button.click()
+    view = page.get_by_test_id("cancelled-orders").last
+    expect(view.get_by_test_id("reason-B9")).to_be_visible()
+    view.scroll_into_view_if_needed()
+    shot(page, "ui-23-cancelled-orders-after-resume-390")
+
+
+def test_the_seller_and_returns_desks_write_amounts_with_the_orders_currency(
+    server: AppServer, open_page: Open,
+) -> None:
+    store = server.store()
+    with store.engine.begin() as conn:  # the desk lamp's order was taken in dollars
+        conn.execute(text("UPDATE orders SET currency = 'USD' WHERE id = '112-0000003'"))
+    ana = Actor("customer", "ana@example.com")
+    for kind, order_id, item, reason in (
+            (ProposalKind.SELLER_REQUEST, "112-0000003", "A5", Reason.NO_LONGER_NEEDED),
+            (ProposalKind.REFUSAL, "112-0000005", "A8", None)):
+        proposed = services.propose(store.uow(), ana, kind, order_id, [item], reason=reason)
+        assert proposed.proposal is not None
+        services.confirm(store.uow(), ana, proposed.proposal.id)
+    store.engine.dispose()
+
+    desk = open_page()
+    sign_in_seller(desk, server, "lumen@sellers.example")
+    expect(desk.get_by_text(re.compile(r"order 112-0000003 · \$34\.00")).last).to_be_visible()
+    desk.get_by_role("button", name="Approve").last.click()
+    expect(desk.get_by_text("The customer is refunded $34.00", exact=False)).to_be_visible()
+    shot(desk, "ui-24-seller-desk-usd-1280")
+    desk.get_by_role("button", name="Cancel").last.click()  # the request stays pending
+
+    returns = open_page(NARROW)
+    sign_in(returns, server, "sam@shop.example")
+    ask(returns, "/returns")
+    # No currency on this order: the shop's default, EUR.
+    expect(returns.get_by_text(re.compile(r"order 112-0000005 · €45\.00")).last).to_be_visible()
+    shot(returns, "ui-25-returns-desk-eur-390")

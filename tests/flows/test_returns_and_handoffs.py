@@ -66,7 +66,7 @@ def test_only_staff_record_returns(shop: Store) -> None:
 def test_a_return_is_recorded_only_when_the_staff_member_confirms_it(shop: Store) -> None:
     act(shop, ANA, ProposalKind.REFUSAL, "112-0000004", ["A8"], None)
     pending = decisions.propose(shop.uow(), SAM, decisions.RETURN, "A8")
-    assert "refunded 45.00" in pending.question and status(shop, "A8") == "shipped"
+    assert "refunded €45.00" in pending.question and status(shop, "A8") == "shipped"
     decisions.confirm(shop.uow(), SAM, pending.id)
     assert decisions.confirm(shop.uow(), SAM, pending.id)["already_confirmed"]
     assert refunded(shop, "112-0000004") == Decimal("45.00")

@@ -130,7 +130,7 @@ def test_a_seller_cannot_use_the_customer_services(market: Store) -> None:
 def test_an_approval_is_written_only_when_the_seller_confirms_it(market: Store) -> None:
     before = business_snapshot(market)
     pending = decisions.propose(market.uow(), CABLE, decisions.APPROVE, "A2")
-    assert "refunded 19.98" in pending.question
+    assert "refunded €19.98" in pending.question
     assert business_snapshot(market) == before  # proposing writes nothing of business
 
     outcome = decisions.confirm(market.uow(), CABLE, pending.id)

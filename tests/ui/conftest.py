@@ -35,7 +35,7 @@ from tests.ui.fakes import ScriptedModel
 # Importing the app must not write a secret into var/ during tests.
 os.environ.setdefault("CHAINLIT_AUTH_SECRET", "test-secret-" + "x" * 40)
 
-from assistant.ui import runtime
+from assistant.ui import live, runtime
 
 
 @dataclass
@@ -116,6 +116,8 @@ def app(sqlite_file_store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[A
     monkeypatch.setattr(runtime, "store", lambda: store)
     monkeypatch.setattr(runtime, "engine_for", lambda role: engines[role])
     monkeypatch.setattr(runtime, "threads", lambda: threads)
+    cards = live.CardFeed(store, interval_s=None)  # polled by the tests themselves
+    monkeypatch.setattr(live, "feed", lambda _store: cards)
     monkeypatch.setattr(chainlit.data, "_data_layer", layer)
     monkeypatch.setattr(chainlit.data, "_data_layer_initialized", True)
     yield App(store, layer, {})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import chainlit as cl
+from sqlalchemy import text
 
 import assistant.ui.app as app_module
 from assistant.ui import backoffice_hooks as hooks
@@ -132,7 +133,7 @@ async def test_staff_record_a_returned_parcel_in_two_steps(
         await hooks.on_return_record(last_action(b.live_actions(), "return_record"))
         assert status(app.store, "A8") == "shipped"
         await hooks.on_decision_confirm(last_action(b.live_actions(), "decision_confirm"))
-        assert "refunded 45.00" in b.messages()[-1]
+        assert "refunded €45.00" in b.messages()[-1]
     assert status(app.store, "A8") == "cancelled"
     services.apply_event(app.store.uow(), "returned", "A8")  # the world event: nothing more
     assert len(rows(app.store, "refunds", order_id="112-0000004")) == 1
@@ -143,3 +144,21 @@ async def test_only_staff_commands_skip_the_assistant(app: App, browser: Browser
 
     assert not await backoffice.command(ANA, "/handoffs")  # a customer's is a message
     assert not await backoffice.command(SAM, "hand this order off to a person")
+
+
+async def test_the_seller_and_returns_desks_write_amounts_with_the_orders_currency(
+    app: App, browser: BrowserFactory,
+) -> None:
+    with app.store.engine.begin() as conn:
+        conn.execute(text("UPDATE orders SET currency = 'USD' WHERE id = '112-0000001'"))
+    with_request(app)
+    async with browser(CABLE.email) as b:
+        await app_module.on_chat_start()
+        [line] = [m for m in b.messages() if "USB-C cable" in m]
+        assert "· $" in line and "€" not in line
+    act(app.store, ANA, ProposalKind.REFUSAL, "112-0000004", ["A8"], None)
+    async with browser(SAM.email) as b:
+        await app_module.on_chat_start()
+        await say("/returns")
+        [parcel] = [m for m in b.messages() if "Coffee grinder" in m]
+        assert "· €45.00 ·" in parcel  # an order without a currency: the shop's default

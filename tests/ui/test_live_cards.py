@@ -9,6 +9,7 @@ from typing import Any
 import chainlit as cl
 
 import assistant.ui.app as app_module
+from assistant.ui import live
 from assistant.ui.live import LiveDataLayer
 from store import services
 from store.domain.model import ProposalKind, Reason
@@ -66,3 +67,66 @@ async def test_a_thread_opened_again_shows_its_cards_as_the_store_has_them_now(
     assert a1["status"] == "cancelled" and a1["can"] == "already_cancelled"
     assert a1["price"] == "€59.99"
     assert card["props"]["pickable"] is True
+
+
+async def test_a_change_made_elsewhere_is_pushed_to_the_open_chats_cards_of_that_order(
+    app: App, browser: BrowserFactory,
+) -> None:
+    """No action in the chat: the card feed sees the store change and the chat re-renders
+    its card of that order from the store, for its own user, with no live checkbox."""
+    async with browser(ANA.email) as b:
+        await app_module.on_chat_start()
+        await say("Where is order 112-0000001?")
+        [card] = b.elements("OrderCard")
+        assert items_of(card)["A1"]["can"] == "cancel"
+        feed = live.feed(app.store)
+        await feed.poll_once()
+        await settle()
+        assert len(b.elements("OrderCard")) == 1  # nothing changed: nothing sent
+
+        b.clear()
+        services.apply_event(app.store.uow(), "ship", "A1")  # the warehouse ships it
+        await feed.poll_once()
+        await settle()
+        [pushed] = b.elements("OrderCard")
+        assert pushed["id"] == card["id"]  # the same card, re-rendered in place
+        a1 = items_of(pushed)["A1"]
+        assert a1["status"] == "shipped" and a1["can"] != "cancel"
+        assert a1["price"] == "€59.99"
+
+        b.clear()
+        services.apply_event(app.store.uow(), "ship", "A6")  # an order this chat doesn't show
+        await feed.poll_once()
+        await settle()
+        assert b.elements("OrderCard") == []
+
+
+async def test_a_closed_chat_is_no_longer_followed(app: App, browser: BrowserFactory) -> None:
+    async with browser(ANA.email):
+        await app_module.on_chat_start()
+        await say("Where is order 112-0000001?")
+        feed = live.feed(app.store)
+        assert feed.watch.watched == {"112-0000001"}
+        await app_module.on_chat_end()
+        assert feed.watch.watched == set()
+
+
+async def test_the_cards_of_a_thread_opened_again_are_followed_too(
+    app: App, browser: BrowserFactory,
+) -> None:
+    async with browser(ANA.email) as b:
+        await app_module.on_chat_start()
+        await say("Where is order 112-0000001?")
+        [card] = b.elements("OrderCard")
+        thread_id = b.session.thread_id
+    await settle()
+    thread = await LiveDataLayer(app.store, 4000).get_thread(thread_id)
+    assert thread is not None
+    async with browser(ANA.email, thread_id=thread_id) as again:
+        await app_module.on_chat_resume(thread)
+        services.apply_event(app.store.uow(), "ship", "A1")
+        await live.feed(app.store).poll_once()
+        await settle()
+        [pushed] = again.elements("OrderCard")
+        assert pushed["id"] == card["id"] and pushed["forId"] == card["forId"]
+        assert items_of(pushed)["A1"]["status"] == "shipped"

@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import chainlit as cl
+import pytest
+
 import assistant.ui.app as app_module
 from assistant.ui import chat
 from assistant.ui.streaming import WORKING, GuardedStream
@@ -56,5 +59,54 @@ async def test_only_complete_sentences_the_guard_passed_reach_the_page(
         await stream.finish()
         removed = [c.args[1]["id"] for c in b.session.emit.call_args_list
                    if c.args[0] == "delete_message"]
-        assert stream.message is not None and stream.indicator is not None
-        assert stream.message.id in removed and stream.indicator.id in removed
+        assert stream.message is not None and stream.message.id in removed
+        [indicator] = [s for s in b.steps() if s["name"] == WORKING]
+        assert indicator["id"] in removed and stream.working.step is None
+
+
+async def test_the_step_line_goes_out_before_the_sign_in_check_and_the_turn(
+    app: App, browser: BrowserFactory, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under load the sign-in check, the turn's lock and its admission can each wait; the
+    page must show within 300 ms that the message is being worked on, so nothing waits
+    before the step line."""
+    async with browser(ANA.email) as b:
+        await app_module.on_chat_start()
+        session = await chat.current()
+        assert isinstance(session, chat.ChatSession)
+        session.streams = True  # as with a model provider
+        seen_at_check: list[list[str]] = []
+
+        async def signed_in(token: str | None) -> bool:
+            seen_at_check.append([s["name"] for s in b.steps()])
+            await asyncio.sleep(0.5)  # a slow database
+            return True
+
+        monkeypatch.setattr(chat.tokens, "still_signed_in", signed_in)
+        await app_module.on_message(cl.Message(content="tell me about order 112-0000001"))
+        assert seen_at_check == [[WORKING]]
+        removed = {c.args[1]["id"] for c in b.session.emit.call_args_list
+                   if c.args[0] == "delete_message"}
+        [indicator] = [s for s in b.steps() if s["name"] == WORKING]
+        assert indicator["id"] in removed  # and gone once the reply is there
+        assert any("order system" in m for m in b.messages())
+
+
+async def test_a_signed_out_page_gets_no_step_line_left_behind(
+    app: App, browser: BrowserFactory, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with browser(ANA.email) as b:
+        await app_module.on_chat_start()
+        session = await chat.current()
+        assert isinstance(session, chat.ChatSession)
+        session.streams = True
+
+        async def signed_out(token: str | None) -> bool:
+            return False
+
+        monkeypatch.setattr(chat.tokens, "still_signed_in", signed_out)
+        await app_module.on_message(cl.Message(content="tell me about order 112-0000001"))
+        removed = {c.args[1]["id"] for c in b.session.emit.call_args_list
+                   if c.args[0] == "delete_message"}
+        assert all(s["id"] in removed for s in b.steps() if s["name"] == WORKING)
+        assert chat.SIGNED_OUT in b.messages()[-1]
