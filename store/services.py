@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from store import caller_lock
+from store.choosing import ALL as ALL
+from store.choosing import done_already as _done_already
+from store.choosing import fits as _fits
+from store.choosing import kept as _kept
+from store.choosing import not_actionable as _not_actionable
+from store.choosing import reason_for as _reason
+from store.choosing import rules as _rules
+from store.choosing import select as _select
 from store.domain import errors
 from store.domain.model import (
     Actor,
@@ -30,7 +36,7 @@ from store.domain.model import (
     money,
     valid_id,
 )
-from store.domain.policy import Decision, DecisionKind, decide, decide_order
+from store.domain.policy import decide, decide_order
 
 # World events live in store/events.py; callers keep using them as services.apply_event.
 from store.events import SYSTEM as SYSTEM
@@ -38,14 +44,20 @@ from store.events import EventKind as EventKind
 from store.events import EventResult as EventResult
 from store.events import apply_event as apply_event
 from store.events import returned_parcel as returned_parcel
+from store.inputs import check_id as _check_id
+from store.inputs import clean_text as _clean_text
 from store.mail import compose, outbox
+
+# Staff use cases live in store/staff.py; callers keep using them as services.verify_caller.
+from store.staff import VERIFICATION_TTL as VERIFICATION_TTL
+from store.staff import Verification as Verification
+from store.staff import hand_off as hand_off
+from store.staff import verify_caller as verify_caller
 from store.telemetry import log_write
 from store.unit_of_work import UnitOfWork
 from store.views import OrderView, Outcome, ProposalView, ProposeResult, fingerprint
 
 PROPOSAL_TTL = timedelta(minutes=15)
-VERIFICATION_TTL = timedelta(hours=2)
-ALL = "all"
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -324,85 +336,7 @@ def _email_cancellation(
     outbox.items_refunded(uow, compose.CANCELLED, order, items, refund, now)
 
 
-# --- staff ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Verification:
-    customer_email: str
-    customer_name: str
-    order_id: str
-    method: str
-
-
-def verify_caller(
-    uow: UnitOfWork, actor: Actor, order_id: str, email: str | None = None,
-    postcode: str | None = None,
-) -> Verification:
-    """P2: a caller is verified by the order id plus the account e-mail or postcode."""
-    if not actor.is_staff:
-        raise errors.NotAllowed("Only support staff verify callers.")
-    if not (email or postcode):
-        raise errors.VerificationFailed(
-            "To verify the caller I need the order id and the account e-mail or the shipping "
-            "postcode."
-        )
-    with uow:
-        _check_id(order_id)
-        order_id = order_id.strip()
-        caller_lock.refuse_if_locked(uow, actor, order_id)
-        owner = uow.repo.order_owner(order_id)
-        customer = uow.repo.customer(owner) if owner else None
-        method = "email" if email else "postcode"
-        # Every detail the caller gave must match: a wrong e-mail is not rescued by a
-        # right postcode.
-        matched = customer is not None and (
-            (not email or email.strip().lower() == customer.email.lower())
-            and (not postcode or _same_postcode(postcode, customer.postcode))
-        )
-        if not matched or customer is None:
-            uow.repo.audit(uow.now(), actor, "verify_caller", "failed", order_id=order_id,
-                           rules=["P2"], detail={"method": method})
-            locked = caller_lock.failed(uow, actor, order_id)
-            uow.commit()
-            raise locked or errors.VerificationFailed(
-                "Those details don't match our records for that order, so I can't act on it."
-            )
-        caller_lock.verified(uow, order_id)
-        uow.repo.add_verification(actor.email, customer.email, order_id, method, uow.now())
-        uow.repo.audit(uow.now(), actor, "verify_caller", "verified", order_id=order_id,
-                       on_behalf_of=customer.email, rules=["P2"], detail={"method": method})
-        uow.commit()
-        log_write("verify_caller", actor, order_id=order_id, method=method)
-        return Verification(customer.email, customer.name, order_id, method)
-
-
-def hand_off(
-    uow: UnitOfWork, actor: Actor, summary: str, order_id: str | None = None,
-    thread_id: str | None = None,
-) -> int:
-    """P13: record a handoff to support staff; returns its ticket number."""
-    with uow:
-        customer = None if actor.is_staff else actor.email
-        owner = uow.repo.order_owner(order_id) if order_id and valid_id(order_id) else None
-        if owner is None or (customer is not None and owner != customer):
-            order_id = None  # never attach an unknown or another account's order to a ticket
-        ticket = uow.repo.add_handoff(actor, customer, order_id, _clean_text(summary) or "",
-                                      thread_id, uow.now())
-        uow.repo.audit(uow.now(), actor, "handoff", "recorded", order_id=order_id,
-                       rules=["P13"], detail={"ticket": ticket})
-        uow.commit()
-        log_write("handoff", actor, order_id=order_id, ticket=ticket)
-        return ticket
-
-
 # --- helpers ---------------------------------------------------------------------------------
-def _check_id(order_id: str) -> None:
-    if not isinstance(order_id, str) or not valid_id(order_id.strip()):
-        raise errors.MalformedId(
-            f"{str(order_id)[:40]!r} doesn't look like an order number "
-            "(for example 112-0000001)."
-        )
-
-
 def _load(uow: UnitOfWork, actor: Actor, order_id: str) -> Order:
     return _load_with_history(uow, actor, order_id)[0]
 
@@ -452,96 +386,3 @@ def _order_view(
     decisions = decide_order(order, uow.now(), histories)
     refunded = uow.repo.refunded([order.id]).get(order.id, Decimal("0.00"))
     return OrderView(order, decisions, refunded)
-
-
-def _select(
-    order: Order, item_ids: Sequence[str], decisions: dict[str, Decision], kind: ProposalKind
-) -> list[Item]:
-    if not item_ids:
-        raise errors.EmptySelection("Choose at least one item (or all of them).")
-    if any(x.lower() == ALL for x in item_ids):
-        return [i for i in order.items
-                if _fits(decisions[i.id], kind) or _done_already(decisions[i.id], kind)
-                or kind is ProposalKind.CANCEL]
-    if len(set(item_ids)) != len(item_ids):
-        raise errors.DuplicateSelection("The same item was chosen twice.")
-    chosen = []
-    for item_id in item_ids:
-        item = order.item(item_id) if valid_id(item_id) else None
-        if item is None:
-            raise errors.ItemNotInOrder(f"Order {order.id} has no item {item_id[:40]!r}.")
-        chosen.append(item)
-    return chosen
-
-
-def _kept(order: Order, proposed: Sequence[Item]) -> tuple[Item, ...]:
-    """What stays in the order if the proposal is confirmed (shown, so a customer can catch
-    a misunderstanding before confirming)."""
-    ids = {i.id for i in proposed}
-    return tuple(i for i in order.items if i.id not in ids and i.status is not
-                 ItemStatus.CANCELLED)
-
-
-def _fits(d: Decision, kind: ProposalKind) -> bool:
-    return d.action is kind and not d.already_done
-
-
-def _done_already(d: Decision, kind: ProposalKind) -> bool:
-    if kind is ProposalKind.CANCEL:
-        return d.kind is DecisionKind.ALREADY_CANCELLED
-    return d.action is kind and d.already_done
-
-
-_VERB = {
-    ProposalKind.CANCEL: "cancelled directly",
-    ProposalKind.SELLER_REQUEST: "requested from the seller",
-    ProposalKind.REFUSAL: "flagged for refusal at the door",
-}
-
-
-def _not_actionable(
-    kind: ProposalKind, excluded: Sequence[tuple[Item, Decision]]
-) -> errors.NotActionable:
-    detail = " ".join(f"{i.title}: {d.explanation}" for i, d in excluded)
-    rules = tuple(sorted({r for _, d in excluded for r in d.rules}, key=lambda r: int(r[1:])))
-    err = errors.NotActionable(
-        f"Nothing was proposed: not every chosen item can be {_VERB[kind]}. {detail}".strip(),
-        rules=rules or ("P3",),
-    )
-    err.items = [{"id": i.id, "title": i.title, "can": d.kind.value} for i, d in excluded]  # type: ignore[attr-defined]
-    return err
-
-
-def _reason(kind: ProposalKind, reason: Reason | str | None) -> Reason | None:
-    if reason is None or reason == "":
-        if kind is ProposalKind.REFUSAL:
-            return None  # a refusal flag needs no reason; one given must still be valid
-        raise errors.ReasonRequired(
-            "Please choose a reason: " + ", ".join(r.label.lower() for r in Reason) + "."
-        )
-    try:
-        return Reason(reason)
-    except ValueError:
-        raise errors.ReasonRequired(
-            f"{str(reason)[:40]!r} is not one of the reasons: "
-            + ", ".join(r.value for r in Reason) + "."
-        ) from None
-
-
-def _clean_text(text: str | None) -> str | None:
-    if text is None:
-        return None
-    cleaned = " ".join(text.split())[:500]
-    return cleaned or None
-
-
-def _same_postcode(given: str, recorded: str | None) -> bool:
-    return recorded is not None and _norm_postcode(given) == _norm_postcode(recorded)
-
-
-def _norm_postcode(value: str) -> str:
-    return "".join(value.split()).upper()
-
-
-def _rules(decisions: Sequence[Decision]) -> list[str]:
-    return sorted({r for d in decisions for r in d.rules}, key=lambda r: int(r[1:]))

@@ -361,7 +361,7 @@ def test_a_cancellation_refunds_price_times_quantity_and_emails_the_account(shop
     assert refund["method"] == "original payment method"
     [mail] = rows(shop, "emails")
     assert (mail["to"], mail["order_id"]) == (ANA.email, "112-0000003")
-    assert "75.90" in mail["body"] and "Sports socks x3: 36.00" in mail["body"]
+    assert "75.90" in mail["body"] and "Sports socks x3: €36.00" in mail["body"]
 
 
 def test_check_cancelled_lists_the_cancelled_order(shop: Store) -> None:
