@@ -203,7 +203,7 @@ def refine(u: Understanding, s: DialogueState, turn: DialogueTurn, reason: Reaso
                 _names_known(s, sel)):
             intent = Intent.REFUND  # a question about the proposal: what it would do
         if intent is Intent.SELECT:
-            intent = _selected(s, turn, sel, reason, active)
+            intent = _selected(s, turn, sel, reason, active, u.question)
         if intent is Intent.STATUS and reason and (sel.refs or sel.order_ids) and not any(
                 c.intent in WRITE_INTENTS for c in u.commands):
             intent = Intent.CANCEL  # "...don't want it anymore, what can I do?"
@@ -220,9 +220,12 @@ def refine(u: Understanding, s: DialogueState, turn: DialogueTurn, reason: Reaso
 
 
 def _selected(s: DialogueState, turn: DialogueTurn, sel: Selection, reason: Reason | None,
-              active: bool) -> Intent:
+              active: bool, question: bool) -> Intent:
     if s.goal is not None and s.awaiting in ("items", "order", "details"):
         return Intent.CANCEL if s.goal.action == "cancel" else _write(s.goal.action)
+    if question and (sel.refs or sel.order_ids or sel.group or s.focus_order):
+        # "the guylines still ship tomorrow right?": asked about, never added to a proposal.
+        return Intent.STATUS
     if active and (sel.refs or sel.whole or sel.group or sel.exclude or sel.additive):
         action = s.goal.action if s.goal else str((turn.pending or {}).get("action", "cancel"))
         return _write(action)

@@ -235,10 +235,15 @@ def _read(sentence: str, names: Names, offer: bool) -> Iterator[Said]:
         if question and (n == len(parts) - 1 or _INTERROGATIVE.search(part)):
             continue
         head = sentence[: sentence.find(part)] if part in sentence else ""
+        # A whole item title is a name: "Pet Carrier, Airline Approved" claims nothing.
+        low = part.lower()
+        titles = [(m.start(), m.end()) for t in names.titles() if t
+                  for m in re.finditer(re.escape(t.lower()), low)]
         used: list[tuple[int, int]] = []
         for kind, pattern in _outcomes(names.sellers):
             for m in pattern.finditer(part):
-                if any(a < m.end() and m.start() < b for a, b in used):
+                if any(a < m.end() and m.start() < b for a, b in used) or any(
+                        a <= m.start() and m.end() <= b for a, b in titles):
                     continue
                 used.append((m.start(), m.end()))
                 if not _exempt(part, m.start(), m.end(), head, kind, offer):

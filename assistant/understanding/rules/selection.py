@@ -33,6 +33,9 @@ def select(clause: str, order_ids: list[str], item_ids: list[str]) -> Found:
                  if (w := content(p))]
     item_ids = [i for i in item_ids if _has_token(text, i)]
     text = _without(text, [*order_ids, *item_ids])  # ids are not item words
+    count = en.ALL_COUNT.search(text)
+    if count is not None and content(blank(text, [count.span()])):
+        text = blank(text, [count.span()])  # a quantity of the item named, not "all"
     every, text = _every(text)
     whole = bool(en.ALL.search(text)) or bool(
         en.ORDER_OBJECT.search(text) and not _item_words_outside_order_object(text))

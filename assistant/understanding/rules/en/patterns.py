@@ -276,6 +276,10 @@ ALL = any_of(
     r"\ball\b(?= (but|except|apart|other|minus|excluding|save))",
     r"\ball (three|four|five|two|\d+)\b",
 )
+# "the smoked salmon, all 3 packs": how many of the item named, not every item of the order.
+ALL_COUNT = re.compile(r"\ball (?:the )?(?:two|three|four|five|six|ten|twelve|\d+)(?: (?:packs?|"
+                       r"pieces?|pcs|units?|bottles?|boxes?|bags?|cans?|jars?|tins?|rolls?|"
+                       r"pairs?|sets?|of (?:them|it)))?\b")
 BOTH = any_of(r"\bboth\b")
 OTHER_ONE = any_of(r"\b(the )?other (one|item|thing|product|two|ones|items)s?\b",
               r"\bthe (rest|remaining)\b", r"\bremaining (items?|ones?)\b", r"\bthe other\b")
