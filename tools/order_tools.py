@@ -19,6 +19,7 @@ from langchain_core.tools import BaseTool, tool
 from pydantic import Field
 
 from store import handoffs, services
+from store.domain import errors
 from store.domain.model import ProposalKind, Reason
 from tools.context import ToolContext
 from tools.results import dump, guarded, tool_span, traced
@@ -49,8 +50,11 @@ def run_lookup_order(ctx: ToolContext, order_id: str | None = None) -> dict[str,
         if order_id:
             return {"ok": True, **services.lookup_order(ctx.store.uow(), ctx.actor,
                                                         order_id).as_dict()}
-        views = services.recent_orders(ctx.store.uow(), ctx.actor,
-                                       customer_email=ctx.acting_for)
+        if ctx.actor.is_staff:
+            # A caller proves one order; their others are looked up by number, not browsed.
+            raise errors.NotAllowed("Staff look up orders by their number: ask the caller "
+                                    "for the order number.")
+        views = services.recent_orders(ctx.store.uow(), ctx.actor)
         return {"ok": True, "orders": [v.as_dict() for v in views]}
 
     return guarded(run)

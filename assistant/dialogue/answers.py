@@ -23,7 +23,18 @@ def check(turn: DialogueTurn, sel: Selection, text: str) -> None:
         return
     entries = [e for e in result.get("orders", []) if isinstance(e, dict)]
     expected = _expected(turn, sel)
+    preparing = s.goal if s.goal is not None and s.goal.item_ids else None
+    if preparing is not None:  # asked about before it was confirmed: not missing, not done
+        expected.get(str(preparing.order_id), set()).difference_update(preparing.item_ids)
     turn.say(summary(entries, expected, staff=turn.staff))
+    if preparing is not None:
+        order = s.order(str(preparing.order_id))
+        items = [i for i in (order.item(x) for x in preparing.item_ids) if i] if order else []
+        turn.say(f"{wording.titles(items) if items else 'That'}: not cancelled yet, nothing "
+                 "has been confirmed.")
+        if s.awaiting == "reason":
+            turn.say(wording.reason_question(turn.staff))
+        return  # the request being prepared goes on
     s.goal, s.awaiting = None, None
     if sel.refs and not turn.staff:
         _remember(turn, sel)
@@ -191,8 +202,11 @@ def _next_steps(turn: DialogueTurn, items: list[ItemFact]) -> list[str]:
 
 
 def listing(turn: DialogueTurn) -> None:
-    if turn.staff and turn.ctx.acting_for is None:
-        turn.say("Give me the order number (or verify the caller first to see their orders).")
+    if turn.staff:
+        # A caller is verified for the order they named; their other orders are looked up by
+        # number like any order, never browsed (what a caller proves is one order).
+        turn.say("I look up orders by their number: ask the caller for the order number (it "
+                 "is in their order confirmation e-mail).")
         return
     orders = turn.listed()
     if not orders:
@@ -250,13 +264,17 @@ def refund(turn: DialogueTurn) -> None:
                      f"{'the caller is' if turn.staff else 'you are'} refunded "
                      f"{amount}, and an e-mail confirms it.")
         return
-    if turn.state.focus_order is not None:
+    s = turn.state
+    if s.goal is None and s.focus_order is not None and any(
+            d.get("order_id") == s.focus_order for d in s.done):
         # "how much am I getting back?" after a cancellation: the amounts the store shows.
-        check(turn, Selection(order_ids=(turn.state.focus_order,)), "")
+        check(turn, Selection(order_ids=(s.focus_order,)), "")
         return
     turn.say("Cancelled items are refunded to the original payment method when the "
              "cancellation is confirmed; a confirmation e-mail follows. Ask me whether a "
              "cancellation went through to see the refunded amounts.")
+    if s.goal is not None and s.awaiting == "reason":
+        turn.say(wording.reason_question(turn.staff))  # the request being prepared goes on
 
 
 def why(turn: DialogueTurn) -> None:

@@ -88,7 +88,22 @@ def related(a: str, b: str) -> bool:
     differently ("navy" ~ "blue", "wooden" ~ "oak"), a compound written apart."""
     a, b = stem(a), stem(b)
     fa, fb = en.FAMILIES.get(a), en.FAMILIES.get(b)
-    return bool(fa and fb and fa & fb)
+    return bool(fa and fb and fa & fb) or _derived(a, b)
+
+
+_DERIVATIONS = ("y", "er", "ers", "ing", "ed", "ie", "ies", "able")
+_ROOT = 5
+
+
+def _derived(a: str, b: str) -> bool:
+    """One word made from the other's root ("bouncy" ~ "bouncer", "sleepy" ~ "sleeper"): the
+    same family, not the same word (a heater is not heated)."""
+    for x, y in ((a, b), (b, a)):
+        for end in _DERIVATIONS:
+            if x.endswith(end) and len(root := x[: -len(end)]) >= _ROOT and y.startswith(root) \
+                    and y[len(root):] in _DERIVATIONS:
+                return True
+    return False
 
 
 def compounds(title_words: tuple[str, ...]) -> tuple[str, ...]:

@@ -132,12 +132,24 @@ def test_a_staff_member_verifies_and_looks_up_in_one_answer_in_that_order(
     graph_shop: Store,
 ) -> None:
     step = calls(tool_call("verify_caller", order_id="112-0000001", email="ana@example.com"),
-                 tool_call("lookup_order"))
-    model = ScriptedChatModel(script=[step, AIMessage("Verified; her orders are listed.")])
+                 tool_call("lookup_order", order_id="112-0000001"))
+    model = ScriptedChatModel(script=[step, AIMessage("Verified; her order is shown.")])
     reply = Conversation(Agent(model, "staff"), graph_shop, SAM).send("Ana calling")
     assert reply.tool_names == ["verify_caller", "lookup_order"]
     assert all(e.result.get("ok") for e in reply.tool_events), reply.tool_events
     assert reply.orders  # the lookup ran for the caller verified just before
+
+
+def test_staff_are_never_shown_a_callers_other_orders_without_their_numbers(
+    graph_shop: Store,
+) -> None:
+    step = calls(tool_call("verify_caller", order_id="112-0000001", email="ana@example.com"),
+                 tool_call("lookup_order"))
+    model = ScriptedChatModel(script=[step, AIMessage("Here they are.")])
+    reply = Conversation(Agent(model, "staff"), graph_shop, SAM).send("Ana calling")
+    listing = reply.tool_events[-1].result
+    assert listing["ok"] is False and "order number" in listing["message"]
+    assert "orders" not in listing
 
 
 def test_a_crashed_call_stops_its_step_and_the_calls_after_it_do_not_run(

@@ -153,3 +153,26 @@ def test_an_item_that_wont_fit_is_the_other_reason_and_the_item_is_still_asked_f
 
 def test_asking_what_the_seller_will_decide_is_a_check_not_a_new_request() -> None:
     assert understand("she asks will the seller say yes?").has(Intent.CHECK)
+
+
+@pytest.mark.parametrize(("text", "handoff"), [
+    ("so did it go through? want to be sure before I tell my manager", False),
+    ("can i talk to your supervisor", True),
+    ("i want to speak to a manager", True),
+    ("I ordered a navy travel pushchair this morning, please cancel it", False),
+])
+def test_a_person_is_asked_for_only_when_the_user_wants_one(text: str, handoff: bool) -> None:
+    u = understand(text)
+    assert u.has(Intent.HANDOFF) is handoff and not u.has(Intent.OFFTOPIC)
+
+
+def test_whatever_can_still_be_cancelled_is_the_whole_order_for_the_core_to_sort() -> None:
+    u = understand("ok cancel whatever can still be cancelled, found a better price")
+    assert u.has(Intent.CANCEL) and any(c.selection.whole for c in u.commands)
+    assert asked(u) == set()
+
+
+def test_a_count_after_the_item_named_is_its_quantity_not_the_whole_order() -> None:
+    u = understand("pls cancel the smoked salmon, all 3 packs")
+    assert asked(u) == {"smoked", "salmon"} and not any(c.selection.whole for c in u.commands)
+    assert any(c.selection.whole for c in understand("cancel all three please").commands)

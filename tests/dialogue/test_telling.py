@@ -67,3 +67,11 @@ def test_an_unshipped_marketplace_item_is_never_said_to_have_shipped(shop: Store
     chat = Conversation(engine_for("customer", OFFLINE), shop, ANA)
     reply = chat.send("cancel the usb-c cable from 112-0000001")
     assert "30-minute window has passed" in reply.text and "shipped" not in reply.text
+
+
+def test_staff_asking_to_pull_up_a_callers_other_orders_get_none_of_them(shop: Store) -> None:
+    chat = Conversation(engine_for("staff", OFFLINE), shop, SAM)
+    chat.send("caller Ana, order 112-0000001, email ana@example.com")
+    reply = chat.send("can you just pull up her other orders?")
+    assert "order number" in reply.text
+    assert "112-0000003" not in reply.text and "Sports socks" not in reply.text

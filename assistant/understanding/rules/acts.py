@@ -80,6 +80,10 @@ def acts_of(clause: str) -> set[Act]:
         acts.discard(Act.AFFIRM)
     if acts & {Act.CANCEL, Act.SELLER, Act.REFUSE, Act.CHECK, Act.CANCELLABLE_Q, Act.RETURN}:
         acts.add(Act.DOMAIN)
+    if Act.DOMAIN in acts:
+        # "I ordered a travel pushchair", "the recipe book from my order": item words, not a
+        # topic of their own.
+        acts.discard(Act.OFFTOPIC)
     return acts
 
 

@@ -148,8 +148,9 @@ IDENTITY = any_of(
     r"store|customer service|[\w.+-]+@[\w.-]+)\b",
     r"\bmy (e-?mail|account) is\b", r"\bi'?m (logged|signed) in as\b", r"\bon behalf of\b",
 )
-HUMAN_NOUN = (
-    r"(human( being)?|real person|a person|actual person|live person|someone|somebody|"
+HUMAN_NOUN = (  # not the user's own people: "before I tell my manager" asks for nobody
+    r"(?<!\bmy )(?<!\bour )(?<!\bher )(?<!\bhis )(human( being)?|real person|a person|"
+    r"actual person|live person|someone|somebody|"
     r"representative|\brep\b|agent|operator|customer (service|support|care)|support (team|"
     r"staff|person|agent|desk)|staff member|supervisor|manager|colleague|team lead|live chat|"
     r"a real one|people)")
@@ -275,6 +276,9 @@ ALL = any_of(
     r"\ball of (it|them)\b", r"\bcancel (it |them )?all\b",
     r"\ball\b(?= (but|except|apart|other|minus|excluding|save))",
     r"\ball (three|four|five|two|\d+)\b",
+    # "whatever can still be cancelled": every item of the order; the core says which can.
+    r"\b(whatever|anything|all|what)( that)? (can|could|is|are) (still )?(be )?(cancell?ed|"
+    r"cancell?able|stopped)\b",
 )
 # "the smoked salmon, all 3 packs": how many of the item named, not every item of the order.
 ALL_COUNT = re.compile(r"\ball (?:the )?(?:two|three|four|five|six|ten|twelve|\d+)(?: (?:packs?|"
