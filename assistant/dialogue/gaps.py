@@ -10,12 +10,13 @@ model's to change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from assistant.dialogue.facts import ItemFact
 from assistant.dialogue.resolve import best_items
 from assistant.understanding.commands import (
-    WRITE_INTENTS,
+    NAMING_INTENTS,
     Context,
     Gap,
     Intent,
@@ -24,18 +25,22 @@ from assistant.understanding.commands import (
     Understanding,
 )
 
-# Only requests that must name items can leave an item open; a status question with a stray
-# word ("did it go thru?") is about what is in focus, not a gap.
-_NAMING = WRITE_INTENTS | {Intent.KEEP, Intent.SELECT}
+# Code or an attack ("order #$%-abc'; DROP TABLE orders;--"), not a description of an item:
+# nothing in it is for a model to guess at.
+_GARBLED = re.compile(r";\s*--|'\s*;|[#$%&*]{2,}|<\s*/?\s*script|\{\{|\$\{")
 
 
 def gaps(u: Understanding, context: Context) -> list[Gap]:
     """What a model may fill in `u`; empty when the rules' reading is complete."""
+    if _GARBLED.search(u.text):
+        return []
     if not u.commands or all(c.intent is Intent.UNKNOWN for c in u.commands):
         return [Gap(command=-1)]
     out: list[Gap] = []
     for n, command in enumerate(u.commands):
-        if command.intent not in _NAMING:
+        # A status question with a stray word ("did it go thru?") is about what is in
+        # focus, not a gap.
+        if command.intent not in NAMING_INTENTS:
             continue
         items = _scope(command.selection, context)
         if not items:
@@ -60,10 +65,12 @@ def _open(ref: ItemRef, items: Sequence[ItemFact]) -> tuple[str, ...] | None:
 
 
 def _scope(sel: Selection, context: Context) -> list[ItemFact]:
-    """The items the phrase is searched in: the order the user typed, else all in context."""
+    """The items the phrase is searched in: the order the user typed, else all in context.
+    An order typed that isn't in context (another account's, a malformed one) leaves nothing
+    to point at: its items are never swapped for the user's own."""
+    orders = {i.order_id.lower() for i in context.items}
     typed = {o.lower() for o in sel.order_ids} | {
-        i.lower() for ref in sel.refs for i in ref.ids}
+        i.lower() for ref in sel.refs for i in ref.ids if i.lower() in orders}
     items = [ItemFact(id=i.item_id, title=i.title, status=i.status, seller=i.seller)
-             for i in context.items if i.order_id.lower() in typed]
-    return items or [ItemFact(id=i.item_id, title=i.title, status=i.status, seller=i.seller)
-                     for i in context.items]
+             for i in context.items if not typed or i.order_id.lower() in typed]
+    return items

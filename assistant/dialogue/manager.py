@@ -59,7 +59,8 @@ class DialogueManager:
     def respond(self, text: str, turn: DialogueTurn) -> Understanding:
         s = turn.state
         s.turn += 1
-        if getattr(self.understand, "needs_context", False):
+        wants = getattr(self.understand, "wants_context", None)
+        if wants is not None and wants(text):
             _prefetch(turn, text)
         u = self.understand(text, context_of(s, turn.pending))
         if u.injection:

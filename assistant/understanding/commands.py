@@ -42,6 +42,8 @@ class Intent(StrEnum):
 
 
 WRITE_INTENTS = frozenset({Intent.CANCEL, Intent.SELLER_REQUEST, Intent.REFUSAL})
+# Requests that must point at items: only these can leave an item phrase unplaced.
+NAMING_INTENTS = WRITE_INTENTS | {Intent.KEEP, Intent.SELECT}
 Group = Literal["both", "them", "rest"]
 
 

@@ -31,6 +31,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from assistant.config import ModelConfig
 from assistant.models.providers import make_chat
 from assistant.understanding.commands import (
+    NAMING_INTENTS,
     Command,
     Context,
     Gap,
@@ -52,7 +53,6 @@ GapFinder = Callable[[Understanding, Context], Sequence[Gap]]
 class ModelUnderstander:
     """`(text, context) -> Understanding` with a model; the rules as the fallback."""
 
-    needs_context = True  # the manager looks the user's orders up first: the form needs ids
 
     def __init__(self, config: ModelConfig, fallback: Any,
                  model: BaseChatModel | None = None, gaps: GapFinder | None = None) -> None:
@@ -77,6 +77,18 @@ class ModelUnderstander:
         except Exception as e:  # garbage, a timeout, a refused request: the rules answer
             log.warning("guided understanding fell back to the rules: %s", type(e).__name__)
             return replace(rules, notes=(*rules.notes, f"model: {type(e).__name__}"))
+
+    def wants_context(self, text: str) -> bool:
+        """Should the user's orders be looked up before this message is read? Only when the
+        rules' reading could leave something for the model: a lookup is a tool call the
+        user sees, and "what's the weather?" needs none."""
+        if self.gaps is None:
+            return True
+        rules: Understanding = self.fallback(text, Context())
+        return bool(self.gaps(rules, Context())) or any(
+            c.intent in NAMING_INTENTS and any(
+                r.words and not r.weak for r in (*c.selection.refs, *c.selection.exclude))
+            for c in rules.commands)
 
     def _request(self, context: Context) -> dict[str, Any]:
         form = schema(context)
