@@ -18,7 +18,7 @@ from assistant import render
 from assistant.dialogue import telling, wording
 from assistant.dialogue.facts import TOOL_FOR, ItemFact, OrderFact, placed_when
 from assistant.dialogue.resolve import Resolution, resolve
-from assistant.dialogue.state import Goal
+from assistant.dialogue.state import DialogueState, Goal
 from assistant.dialogue.turn import DialogueTurn
 from assistant.understanding.commands import Intent, ItemRef, Selection
 from assistant.understanding.rules import en
@@ -98,7 +98,7 @@ def act(turn: DialogueTurn, intent: Intent, sel: Selection, reason: tuple[str, s
         return
     if not ids and amending and base is not None and base.item_ids and res.excluded and not (
             sel.refs or sel.whole or sel.group):
-        _all_kept(turn, base, res.excluded)
+        telling.all_kept(turn, base, res.excluded)
         return
     if not ids:
         _nothing_named(turn, goal, sel, res, target, known)
@@ -170,9 +170,7 @@ def advance(turn: DialogueTurn, goal: Goal) -> None:
                  "their account e-mail or the shipping postcode (P2).")
         return
     items = [i for i in (order.item(x) for x in goal.item_ids) if i is not None]
-    if goal.reason:  # "the mat too": the reason given for these items applies to more
-        s.last_reason, s.last_reason_text = goal.reason, goal.reason_text
-        s.last_items = [i.id for i in items]
+    _remember_reason(s, goal, [i.id for i in items])
     action, chosen = _choose(goal, items)
     s.focus(order.id, [i.id for i in items])
     if action is None:
@@ -199,9 +197,7 @@ def _propose(turn: DialogueTurn, order: OrderFact, goal: Goal, action: str,
             args["reason_text"] = goal.reason_text
     result = turn.call(TOOL_FOR[action], args)
     s.goal, s.awaiting, s.choices = None, None, []
-    if goal.reason:
-        s.last_reason, s.last_reason_text = goal.reason, goal.reason_text
-        s.last_items = [i.id for i in chosen]
+    _remember_reason(s, goal, [i.id for i in (*chosen, *others)])
     if result.get("ok") and "proposal" in result:
         # Asked to cancel, offered another way: say why first, from the core's decision.
         instead = [f"{i.title}: {i.why}" for i in chosen if i.why] if action != goal.action else []
@@ -210,6 +206,17 @@ def _propose(turn: DialogueTurn, order: OrderFact, goal: Goal, action: str,
         s.focus(order.id, [i.id for i in chosen])
     else:
         turn.say(render.write_result_text(result, staff=turn.staff))
+
+
+def _remember_reason(s: DialogueState, goal: Goal, item_ids: list[str]) -> None:
+    """"The mat too": the reason given applies to more. It stays with every item it was
+    given for ("cancel everything ... the cables first ... now the speaker"), whichever part
+    is taken up first."""
+    if not goal.reason:
+        return
+    same = (goal.reason, goal.reason_text) == (s.last_reason, s.last_reason_text)
+    s.last_reason, s.last_reason_text = goal.reason, goal.reason_text
+    s.last_items = list(dict.fromkeys([*(s.last_items if same else []), *item_ids]))
 
 
 def _choose(goal: Goal, items: Sequence[ItemFact]) -> tuple[str | None, list[ItemFact]]:
@@ -308,20 +315,6 @@ def _known(turn: DialogueTurn, target: OrderFact | None, *, listing: bool) -> li
     if isinstance(target, OrderFact):
         orders = [target] + [o for o in orders if o.id != target.id]
     return orders
-
-
-def _all_kept(turn: DialogueTurn, base: Goal, kept: list[str]) -> None:
-    """Everything being prepared is to stay ("bowls stay", when only the bowls were on
-    screen): nothing is left to confirm, so the proposal is withdrawn, never left to a "yes"."""
-    s = turn.state
-    if turn.pending is not None:
-        turn.discard = True
-    s.goal, s.awaiting = None, None
-    order = s.order(str(base.order_id)) if base.order_id else None
-    items = [i for i in (order.item(k) for k in kept) if i is not None] if order else []
-    what = wording.titles(items) if items else "Those items"
-    turn.say(f"All right: {what} stay{'s' if len(items) == 1 else ''} in the order; nothing is "
-             "waiting for confirmation and nothing has been changed.")
 
 
 def _combined(res: Resolution, base: Goal | None, sel: Selection, amending: bool) -> list[str]:

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from assistant import render
 from assistant.dialogue import wording
 from assistant.dialogue.facts import ItemFact, OrderFact
+from assistant.dialogue.state import Goal
 from assistant.dialogue.turn import DialogueTurn
 
 
@@ -58,3 +59,17 @@ def _why_seller(chosen: Sequence[ItemFact]) -> str:
     if not shipped:
         return "its 30-minute window has passed" if one else "their 30-minute window has passed"
     return (f"{wording.titles(shipped)} shipped; the 30-minute window of the rest has passed")
+
+
+def all_kept(turn: DialogueTurn, base: Goal, kept: list[str]) -> None:
+    """Everything being prepared is to stay ("bowls stay", when only the bowls were on
+    screen): nothing is left to confirm, so the proposal is withdrawn, never left to a "yes"."""
+    s = turn.state
+    if turn.pending is not None:
+        turn.discard = True
+    s.goal, s.awaiting = None, None
+    order = s.order(str(base.order_id)) if base.order_id else None
+    items = [i for i in (order.item(k) for k in kept) if i is not None] if order else []
+    what = wording.titles(items) if items else "Those items"
+    turn.say(f"All right: {what} stay{'s' if len(items) == 1 else ''} in the order; nothing is "
+             "waiting for confirmation and nothing has been changed.")

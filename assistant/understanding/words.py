@@ -8,6 +8,7 @@ resolution (which item a word names). Typos are judged with rapidfuzz; related w
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from itertools import pairwise
 
@@ -25,8 +26,14 @@ _CONTRACTION = re.compile(r"\b(?:i|you|he|she|we|they|it|that|there|who|what|her
 _CONNECTOR = re.compile(r"\b(usb|type|micro|mini)[\s-]?([abc])\b")
 
 
+def fold(text: str) -> str:
+    """Accents off ("rosé" -> "rose", "Café" -> "cafe"): typed either way, one word."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def words(text: str) -> list[str]:
-    text = _CONTRACTION.sub(" ", text.lower().replace("\u2019", "'"))
+    text = _CONTRACTION.sub(" ", fold(text).lower().replace("\u2019", "'"))
     text = _CONNECTOR.sub(r"\1\2", text)
     return _WORD.findall(text.replace("'", ""))
 

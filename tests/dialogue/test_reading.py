@@ -176,3 +176,18 @@ def test_a_count_after_the_item_named_is_its_quantity_not_the_whole_order() -> N
     u = understand("pls cancel the smoked salmon, all 3 packs")
     assert asked(u) == {"smoked", "salmon"} and not any(c.selection.whole for c in u.commands)
     assert any(c.selection.whole for c in understand("cancel all three please").commands)
+
+
+def test_accented_and_plain_spellings_are_one_word() -> None:
+    assert asked(understand("is the big bottle of rosé from today still cancellable?")) >= {
+        "rose", "bottle"}
+
+
+def test_just_in_case_names_no_case() -> None:
+    u = understand("cancel them again just in case lol")
+    assert "case" not in asked(u)
+
+
+def test_he_wants_both_of_them_gone_is_a_cancellation() -> None:
+    assert understand("he wants both remotes and the ring light gone, no longer needed").has(
+        Intent.CANCEL)

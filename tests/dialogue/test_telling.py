@@ -75,3 +75,13 @@ def test_staff_asking_to_pull_up_a_callers_other_orders_get_none_of_them(shop: S
     reply = chat.send("can you just pull up her other orders?")
     assert "order number" in reply.text
     assert "112-0000003" not in reply.text and "Sports socks" not in reply.text
+
+
+def test_a_reason_given_for_a_whole_request_carries_to_the_part_taken_up_later(
+        shop: Store) -> None:
+    chat = Conversation(engine_for("customer", OFFLINE), shop, ANA)
+    first = chat.send("cancel everything in order 112-0000001, found it all cheaper")
+    assert first.proposal is not None and [i["id"] for i in first.proposal["items"]] == ["A1"]
+    chat.click("confirm", first.proposal["proposal_id"], first.proposal["fingerprint"])
+    later = chat.send("and now send the request to the cable seller")
+    assert later.proposal is not None and later.proposal["reason"] == "found_better_price"

@@ -30,6 +30,7 @@ from assistant.understanding.commands import (
 from assistant.understanding.rules import en
 from assistant.understanding.rules.acts import acts_of, blank, intent_of
 from assistant.understanding.rules.selection import select
+from assistant.understanding.words import fold
 
 _TOKEN = re.compile(r"[a-z0-9']+|[^a-z0-9'\s]+|\s+")
 _SHORT_OPTION = 4  # words: a bare "mistake" or "2" answers "why?", a sentence doesn't
@@ -45,7 +46,7 @@ _BEFORE_YES = re.compile(r"^\W*before (?:i|we) (?:confirm|say yes|agree|go ahead
 
 
 def normalise(text: str) -> str:
-    lowered = " ".join(text.lower().replace("\u2019", "'").replace("`", "'").split())
+    lowered = " ".join(fold(text).lower().replace("\u2019", "'").replace("`", "'").split())
     lowered = _BEFORE_YES.sub("", _SMILEY.sub(".", lowered))
     return "".join(en.TYPOS.get(t, t) for t in _TOKEN.findall(lowered))
 

@@ -33,6 +33,7 @@ def select(clause: str, order_ids: list[str], item_ids: list[str]) -> Found:
                  if (w := content(p))]
     item_ids = [i for i in item_ids if _has_token(text, i)]
     text = _without(text, [*order_ids, *item_ids])  # ids are not item words
+    text = en.IDIOM.sub(" ", text)  # "just in case" names no case
     count = en.ALL_COUNT.search(text)
     if count is not None and content(blank(text, [count.span()])):
         text = blank(text, [count.span()])  # a quantity of the item named, not "all"
@@ -154,11 +155,14 @@ def _phrases(text: str) -> list[tuple[tuple[str, ...], bool]]:
             en.WRITE_VERB.search(part) or en.ADDITIVE.search(part))
         # "the heater is on the truck": a noun phrase ends at its verb; what the verb says
         # of it is a mention.
-        for j, piece in enumerate(_VERB.split(part)):
+        named_before = False  # "is the big bottle still cancellable?": the verb comes first
+        for piece in _VERB.split(part):
             # "the stove from Outdoor Co": where it came from tells which, it isn't another item
             for m, bit in enumerate(re.split(r"\bfrom\b", piece)):
-                out += [(w, told or j > 0 or m > 0) for p in _PHRASES.split(bit)
-                        if (w := content(p))]
+                found = [(w, told or named_before or m > 0) for p in _PHRASES.split(bit)
+                         if (w := content(p))]
+                out += found
+                named_before = named_before or bool(found)
     return out
 
 

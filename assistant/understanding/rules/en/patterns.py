@@ -19,8 +19,8 @@ NEG_CANCEL = any_of(
 KEEP_ITEM = any_of(r"\bkeep (the|my) \w+")  # "keep the headphones": an exclusion, not a no
 CANCEL = any_of(
     r"\bcancel(l?ing|s)?\b(?!l?ed\b)",
-    r"\bwants? (it|them|the|my|his|her|their|that|those|these)\b[^.?!,]{0,30}\b(stopped|"
-    r"gone|called off|taken off|removed)\b",
+    r"\bwants? (it|them|the|my|his|her|their|that|those|these|both|all|everything)\b"
+    r"[^.?!,]{0,40}\b(stopped|gone|called off|taken off|removed)\b",
     r"\b(the|my|that|this|those|these)\s[^,.;!?]{1,40}?\s(can|could|may)\s+go\b(?!\s+(back|"
     r"through|thru|ahead|out|on))",
     r"\b(needs?|has|have|got) to go\b", r"\bwants? (it |them |the \w+ |that )?gone\b",
@@ -280,6 +280,8 @@ ALL = any_of(
     r"\b(whatever|anything|all|what)( that)? (can|could|is|are) (still )?(be )?(cancell?ed|"
     r"cancell?able|stopped)\b",
 )
+# Phrases whose nouns name nothing: "cancel them again just in case".
+IDIOM = re.compile(r"\b(?:just )?in (?:any )?case\b(?! of\b)|\bat any rate\b|\bin the end\b")
 # "the smoked salmon, all 3 packs": how many of the item named, not every item of the order.
 ALL_COUNT = re.compile(r"\ball (?:the )?(?:two|three|four|five|six|ten|twelve|\d+)(?: (?:packs?|"
                        r"pieces?|pcs|units?|bottles?|boxes?|bags?|cans?|jars?|tins?|rolls?|"

@@ -167,6 +167,9 @@ _FAMILY_GROUPS: dict[str, str] = {
     "shelf": "shelf shelving bookcase",
     "light": "light bulb",
     "perfume": "perfume parfum fragrance cologne scent toilette",
+    "headlamp": "headlamp headtorch headlight",
+    "torch": "torch flashlight",
+    "food": "food meal snack ration",
 }
 
 
