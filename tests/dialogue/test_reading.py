@@ -191,3 +191,44 @@ def test_just_in_case_names_no_case() -> None:
 def test_he_wants_both_of_them_gone_is_a_cancellation() -> None:
     assert understand("he wants both remotes and the ring light gone, no longer needed").has(
         Intent.CANCEL)
+
+
+@pytest.mark.parametrize(("text", "stays", "goes"), [
+    ("cancel both of them pls, no longer needed. the fitted sheet i still want", "sheet", None),
+    ("cancel the blue one and keep black. sorry!! he wants blue", "black", "blue"),
+    ("cancel everything except the tank. the sticker book order is separate, leave it",
+     "sticker", None),
+])
+def test_more_ways_of_saying_an_item_stays(text: str, stays: str, goes: str | None) -> None:
+    u = understand(text)
+    assert stays in kept(u) and stays not in asked(u)
+    assert goes is None or goes in asked(u)
+    assert not u.has(Intent.DENY)  # "leave it" repeats the keep; it withdraws nothing
+
+
+@pytest.mark.parametrize(("text", "withdrawn", "meant"), [
+    ("need to cancel the blue one — wait no, the black one", "blue", "black"),
+    ("cancel the brass lamp pls - wait no sorry, not the brass one, i mean the little glass "
+     "table lamp", "brass", "glass"),
+    ("sorry no!! not the blue ones, i meant the grey ones", "blue", "grey"),
+])
+def test_a_correction_in_the_same_message_withdraws_the_first_item(
+        text: str, withdrawn: str, meant: str) -> None:
+    u = understand(text)
+    assert meant in asked(u) and withdrawn not in asked(u) and meant not in kept(u)
+
+
+def test_the_story_before_a_request_names_what_it_is_about_not_what_to_cancel() -> None:
+    u = understand("i ordered two controllers by mistake, need to cancel the black one")
+    assert asked(u) == {"black"}
+
+
+def test_a_wrist_rest_is_an_item_not_the_rest_of_the_order() -> None:
+    u = understand("yes and also the wrist rest since its for that keyboard")
+    assert not any(c.selection.group == "rest" for c in u.commands)
+    assert "wrist" in asked(u) and "keyboard" not in asked(u)
+
+
+def test_an_event_that_got_cancelled_is_a_reason_not_a_status_question() -> None:
+    u = understand("the birthday got cancelled so we dont need any of it. cancel the balloons")
+    assert not u.has(Intent.CHECK) and u.has(Intent.CANCEL)

@@ -73,7 +73,7 @@ def split_pasted(text: str) -> tuple[str, str]:
 @lru_cache(maxsize=4096)
 def understand(text: str) -> Understanding:
     own, pasted = split_pasted(text)
-    norm = normalise(own)
+    norm = en.CORRECTION.sub("", normalise(own))  # "the blue one - wait no, the black one"
     emails = tuple(dict.fromkeys(e.lower() for e in en.EMAIL.findall(own)))
     no_email = en.EMAIL.sub(" ", normalise(own))
     postcode_m = en.POSTCODE.search(no_email)
@@ -119,6 +119,10 @@ def understand(text: str) -> Understanding:
     )
 
 
+_LEAVE_IT = re.compile(r"^\W*(?:so\s+|just\s+|pls\s+|please\s+)*leave\s+(?:it|them|that|those)"
+                       r"(?:\s+(?:alone|be|out))?\W*$")
+
+
 def _aside(own: str) -> str | None:
     """The first statement about the user's own situation that asks nothing and names no
     request ("she got some for her bday already")."""
@@ -158,6 +162,11 @@ def _commands(body: str, ids: tuple[en.IdToken, ...], *, has_reason: bool) -> tu
         previous = commands[-1] if commands else None
         if intent is None and sel.empty:
             continue
+        if intent is Intent.DENY and _only_keeps(sel) and sel.exclude:
+            intent = Intent.KEEP  # "the sticker book order is separate, leave it"
+        if intent is Intent.DENY and previous is not None and previous.selection.exclude and (
+                _LEAVE_IT.match(clause)):
+            continue  # "..., the sticker book is separate, leave it": that keep, said again
         if intent in (None, Intent.KEEP) and _only_keeps(sel) and previous is not None and (
                 previous.intent in WRITE_INTENTS):
             commands[-1] = Command(previous.intent, _merged(previous.selection, keep=sel))

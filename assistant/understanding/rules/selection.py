@@ -75,7 +75,7 @@ def _kept(text: str) -> tuple[list[str], str]:
     them."""
     kept: list[str] = []
     everything = en.ALL.search(text)
-    patterns = [en.KEEP_MEANT, en.KEEP_AFTER, en.KEEP_BEFORE, en.KEEP_VERB]
+    patterns = [en.KEEP_MEANT, en.KEEP_AFTER, en.KEEP_BEFORE, en.KEEP_VERB, en.KEEP_COLOUR]
     if everything:
         patterns.append(en.BUT_AFTER_ALL_PHRASE)
     for pattern in patterns:
@@ -146,13 +146,19 @@ def _phrases(text: str) -> list[tuple[tuple[str, ...], bool]]:
     comma-separated part that tells rather than asks ("cancel the ink, the printer comes
     with cartridges") names nothing to change unless nothing else does."""
     out: list[tuple[tuple[str, ...], bool]] = []
-    for k, part in enumerate(re.split(r",|;|\s[\u2014\u2013-]\s", text)):
+    parts = re.split(r",|;|\s[\u2014\u2013-]\s|\s(?=(?:since|because)\s)", text)
+    asks_later = [bool(en.WRITE_VERB.search(p)) for p in parts]
+    for k, part in enumerate(parts):
         if out and (same := _APPOSITIVE.match(part)) and (words := content(same.group(1))):
             # "my light bulbs, the smart ones": which bulbs, not another item.
             out[-1] = (out[-1][0] + tuple(w for w in words if w not in out[-1][0]), out[-1][1])
             continue
         told = k > 0 and bool(en.COMMENTARY.search(part)) and not (
             en.WRITE_VERB.search(part) or en.ADDITIVE.search(part))
+        # "i ordered two controllers by mistake, need to cancel the black one": the story
+        # before the request names what it is about, not what to cancel.
+        told = told or (k == 0 and bool(_STORY.match(part)) and any(asks_later[1:])
+                        and not asks_later[0])
         # "the heater is on the truck": a noun phrase ends at its verb; what the verb says
         # of it is a mention.
         named_before = False  # "is the big bottle still cancellable?": the verb comes first
@@ -166,6 +172,8 @@ def _phrases(text: str) -> list[tuple[tuple[str, ...], bool]]:
     return out
 
 
+_STORY = re.compile(r"^\s*(?:so\s+|ok\s+|well\s+)?(?:i|we|i'?ve|we'?ve)\s+(?:\w+\s+)?"
+                    r"(?:ordered|bought|got|purchased)\b")
 _APPOSITIVE = re.compile(r"^\s*(?:the|those|that|these|this)\s+([\w\s-]+?)\s+ones?\W*$")
 _VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|comes?|came|says|said|looks|seems|that|"
                    r"which|arrived|arrives|shipped|got|gets)\b")

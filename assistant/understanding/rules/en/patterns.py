@@ -94,6 +94,10 @@ CHECK = any_of(
     r"\bstill (cancell?ed|there)\b",
 )
 NOT_A_CHECK = any_of(
+    # "the birthday got cancelled": an event, not an order - a reason, not a question
+    r"\b(birthday|party|trip|wedding|event|holiday|vacation|plans?|meeting|class|match|concert|"
+    r"show|flight|camp|tournament|game night|sleepover|reunion)\b[^.?!]{0,20}\b(got|was|were|has "
+    r"been|have been|is|are) (cancell?ed|called off|postponed)\b",
     r"\b(payment|card|charge|transaction|money transfer)\b[^.?!]{0,40}\bthrough\b",
     r"(n't|not|never)( even| yet)? (gone|come|went|go|been) (?:through|thru)",
     # About the proposal on screen: "so if I confirm it's definitely cancelled, right?"

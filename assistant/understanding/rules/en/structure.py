@@ -36,6 +36,15 @@ KEEP_VERB = re.compile(
     r"(?:\b(?:i'?ll|i\s+will|i\s+want\s+to|i'?d\s+like\s+to|i\s+would\s+like\s+to|let\s+me|"
     r"let'?s|we'?ll|please|i\s+can)\s+)?\b(?:keep(?:ing|s)?|leave|don'?t\s+(?:cancel|touch|remove)|"
     r"do\s+not\s+(?:cancel|touch|remove)|not)\s+(?P<phrase>" + _DET + r"[^,;.!?]*)")
+# "keep black", "keep the blue": a colour said alone after "keep" is the item of that colour.
+KEEP_COLOUR = re.compile(r"\bkeep(?:ing)?\s+(?P<phrase>(?:the\s+)?(?:black|white|blue|red|green|"
+                         r"grey|gray|pink|purple|yellow|orange|brown|navy|beige|silver|gold)"
+                         r"(?:\s+ones?)?)\b")
+# "the blue one - wait no, the black one": the phrase before the correction is withdrawn.
+CORRECTION = re.compile(
+    r"(?:\bnot\s+)?(?:the|my|that|this)\s+[^,;.!?\u2014\u2013]{1,40}?\s*(?:[,\u2014\u2013-]\s*)?"
+    r"(?:wait\s*,?\s*no|no\s*,?\s*wait|no\s*,?\s*sorry|sorry\s*,?\s*i\s+mean[t]?|i\s+mean[t]?|"
+    r"or\s+rather|i\s+mean)\s*[,!.]*\s*(?=(?:not\s+)?(?:the|my|that)\s)")
 # "Cancel everything on 7 but the hub": "but" after "everything" keeps.
 BUT_AFTER_ALL_PHRASE = re.compile(r"\bbut\s+(?:not\s+|for\s+)?(?P<phrase>" + _DET
                                   + r"[^,;.!?]*)")
@@ -45,9 +54,9 @@ KEEP_AFTER = re.compile(
     r"(?:^|(?<=[,;:(])|(?<=[,;:(]\s)|(?<=\s[\u2014\u2013-]\s))\s*[a-z][a-z0-9\- ]{1,40}?)\s+"
     r"(?:(?:can|could|may|should|will|is\s+going\s+to|are\s+going\s+to)\s+(?:stay|remain|wait|"
     r"be\s+kept)|stays?|remains?|is\s+staying|are\s+staying|(?:is|are)\s+(?:fine|ok|okay|good|"
-    r"staying)|(?:that\s+|which\s+)?(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+"
-    r"keeping|(?:that\s+|which\s+)?i\s+(?:want|wanna|would\s+like|'d\s+like|need|still\s+want)\s+"
-    r"(?:to\s+keep|to\s+have)?|(?:that\s+|which\s+)?i'?(?:ll|\s+will)\s+keep|i'?m\s+keepin[g']?|"
+    r"staying|separate)|(?:that\s+|which\s+)?(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+"
+    r"keeping|(?:that\s+|which\s+)?i\s+(?:want|wanna|would\s+like|'d\s+like|need|still\s+want|still\s+need)"
+    r"(?:\s+(?:to\s+keep|to\s+have))?|(?:that\s+|which\s+)?i'?(?:ll|\s+will)\s+keep|i'?m\s+keepin[g']?|"
     # "the case i keep", "the mat we keep": present tense, said of the item before it.
     r"(?:that\s+|which\s+)?(?:i|we)\s+(?:keep|am\s+keeping|are\s+keeping)|"
     r"(?:that\s+|which\s+)?(?:i|we)\s+(?:can|could|will|'ll)\s+(?:still\s+)?use|(?:is|are)\s+"
@@ -77,7 +86,10 @@ NOT_A_KEPT_PHRASE = re.compile(
 GROUP_BOTH = re.compile(r"\b(?:both(?:\s+of\s+(?:them|those|these|the\s+items))?|the\s+two(?:\s+"
                         r"of\s+them|\s+items|\s+things)?|them\s+both|these\s+two|those\s+two)"
                         r"\b(?!-)")
-GROUP_REST = re.compile(r"\b(?:the\s+)?(?:rest|remaining(?:\s+(?:items?|ones?))?|others)\b|"
+# "The rest", not a "wrist rest" or "foot rest": only after "the", "all", "and" or alone.
+GROUP_REST = re.compile(r"(?:(?<=\bthe\s)|(?<=\ball\s)|(?<=\band\s)|(?<=^)|(?<=[,;:]\s))"
+                        r"(?:rest|remaining(?:\s+(?:items?|ones?))?|others)\b|"
+                        r"\bthe\s+(?:rest|remaining(?:\s+(?:items?|ones?))?|others)\b|"
                         r"\bthe\s+other\s+(?:one|item|thing|product|two|ones|items|things)?\b")
 GROUP_THEM = re.compile(r"\b(?:it|them|that|this|these|those|this\s+one|that\s+one|the\s+item|"
                         r"the\s+items|that\s+item|this\s+item|the\s+thing|the\s+product)\b")
@@ -99,7 +111,8 @@ QUOTED = re.compile(r"\"[^\"]{30,}\"|\u201c[^\u201d]{30,}\u201d|```.*?```|\[[^\]
 COMMENTARY = re.compile(
     r"\b(?:since|because|as|so|comes?|came|gave|give|got|gets|is|was|were|are|has|have|had|"
     r"seems?|looks?|think|thought|said|says|told|bought|ordered|arrived|works?|worked|"
-    r"turns?\s+out|apparently|realised|realized|noticed|found|saw|see|need|needs|want|wants)\b")
+    r"turns?\s+out|apparently|realised|realized|noticed|found|saw|see|need|needs|want|wants|"
+    r"use|using)\b")
 # Words that start a message without saying anything yet ("wait, will I get my money?").
 INTERJECTION = re.compile(r"^(?:wait|ok|okay|so|well|hmm+|oh|ah|actually|um+|uh+|right|"
                           r"alright|hey|hi|hello|sorry|oops|please|pls|yes|yeah|hm+)$")
