@@ -22,6 +22,10 @@ def check(turn: DialogueTurn, sel: Selection, text: str) -> None:
         turn.say(str(result.get("message") or "I couldn't check that just now."))
         return
     entries = [e for e in result.get("orders", []) if isinstance(e, dict)]
+    if any(r.words and not r.weak for r in sel.refs) and not turn.staff and s.recent is None:
+        # "I cancelled the cross stitch kit on Tuesday, did that go through?": which item
+        # they mean is read from their orders, so a missing cancellation is named (P14).
+        turn.listed()
     expected = _expected(turn, sel)
     preparing = s.goal if s.goal is not None and s.goal.item_ids else None
     if preparing is not None:  # asked about before it was confirmed: not missing, not done
@@ -219,6 +223,8 @@ def listing(turn: DialogueTurn) -> None:
 # --- P13 and the rest -------------------------------------------------------------------------
 def handoff(turn: DialogueTurn, why: str, text: str) -> None:
     s = turn.state
+    if any(e.name == "hand_off_to_staff" and e.result.get("ok") for e in turn.events):
+        return  # one message, one ticket: "a person, please ... I was charged twice"
     who = "Staff member" if turn.staff else "Customer"
     args: dict[str, Any] = {"summary": f"{who} {why}. Last message: {text[:300]}"}
     order = s.goal.order_id if s.goal and s.goal.order_id else s.focus_order

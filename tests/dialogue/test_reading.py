@@ -232,3 +232,17 @@ def test_a_wrist_rest_is_an_item_not_the_rest_of_the_order() -> None:
 def test_an_event_that_got_cancelled_is_a_reason_not_a_status_question() -> None:
     u = understand("the birthday got cancelled so we dont need any of it. cancel the balloons")
     assert not u.has(Intent.CHECK) and u.has(Intent.CANCEL)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("cx on line, ord 288-0140552, pc 3511 LX. wants whole order gone", Intent.CANCEL),
+    ("and it shows as cancelled now on your end? just double checking", Intent.CHECK),
+])
+def test_staff_shorthand_and_a_check_in_passing_are_read(text: str, intent: Intent) -> None:
+    assert understand(text).has(intent)
+
+
+def test_a_size_or_count_is_not_an_order_number_and_a_plus_joins_items() -> None:
+    u = understand("cancel the rgb fan 3-pack, wrong size")
+    assert u.order_ids == () and "fan" in asked(u)
+    assert {"kit", "tools"} <= asked(understand("cancel the clay kit + tools"))

@@ -85,3 +85,10 @@ def test_a_reason_given_for_a_whole_request_carries_to_the_part_taken_up_later(
     chat.click("confirm", first.proposal["proposal_id"], first.proposal["fingerprint"])
     later = chat.send("and now send the request to the cable seller")
     assert later.proposal is not None and later.proposal["reason"] == "found_better_price"
+
+
+def test_a_message_asking_for_a_person_twice_records_one_handoff(shop: Store) -> None:
+    chat = Conversation(engine_for("customer", OFFLINE), shop, ANA)
+    reply = chat.send("I think I was charged twice?? I don't want a bot. can i please talk to "
+                      "an actual person")
+    assert reply.tool_names.count("hand_off_to_staff") == 1

@@ -45,8 +45,12 @@ _BEFORE_YES = re.compile(r"^\W*before (?:i|we) (?:confirm|say yes|agree|go ahead
                          r"press\w*)\b[\s:,;\-\u2013\u2014]*")
 
 
+_AND_SIGN = re.compile(r"\s[+&]\s")
+
+
 def normalise(text: str) -> str:
-    lowered = " ".join(fold(text).lower().replace("\u2019", "'").replace("`", "'").split())
+    text = _AND_SIGN.sub(" and ", fold(text))  # "the clay kit + tools", "mugs & plates"
+    lowered = " ".join(text.lower().replace("\u2019", "'").replace("`", "'").split())
     lowered = _BEFORE_YES.sub("", _SMILEY.sub(".", lowered))
     return "".join(en.TYPOS.get(t, t) for t in _TOKEN.findall(lowered))
 

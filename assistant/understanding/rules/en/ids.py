@@ -45,7 +45,11 @@ ORDER_CONTEXT = re.compile(
     r"(?:\border|\bnumber|\bno|\bnr|\bid|\bref|\breference|#)\W{0,3}$", re.IGNORECASE)
 NOT_AN_ID = re.compile(
     r"^(\d+[.,]\d{1,2}|\d{4}-\d{2}-\d{2}.*|\d{1,2}[:h]\d{2}|\d+(st|nd|rd|th)|\d+(x|pcs|am|pm|"
-    r"min|mins|minutes|h|hrs|hours|days?|kg|g|cm|mm|m|gb|tb|ml|l)|x\d+|usb-?c|p\d{1,2})$",
+    r"min|mins|minutes|h|hrs|hours|days?|kg|g|cm|mm|m|gb|tb|ml|l|p|hz|w|v|mah)|x\d+|usb-?c|"
+    r"p\d{1,2}|"
+    # "fan 3-pack", "4-piece", "3-in-1", "2-seater": a size or count, not an order number
+    r"\d+-(?:pack|packs|piece|pieces|pc|pcs|set|in-\d+|seater|person|tier|way|port|pin|inch|"
+    r"litre|liter|layer|ply|speed|slot|bay))$",
     re.IGNORECASE)
 # "the one in 1002", "cancel 1001": a bare number there is an order number, while in "the
 # Monitor 2400" it is part of a title.

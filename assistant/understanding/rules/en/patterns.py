@@ -19,7 +19,8 @@ NEG_CANCEL = any_of(
 KEEP_ITEM = any_of(r"\bkeep (the|my) \w+")  # "keep the headphones": an exclusion, not a no
 CANCEL = any_of(
     r"\bcancel(l?ing|s)?\b(?!l?ed\b)",
-    r"\bwants? (it|them|the|my|his|her|their|that|those|these|both|all|everything)\b"
+    r"\bwants? (it|them|the|my|his|her|their|that|those|these|both|all|everything|whole|"
+    r"entire)\b"
     r"[^.?!,]{0,40}\b(stopped|gone|called off|taken off|removed)\b",
     r"\b(the|my|that|this|those|these)\s[^,.;!?]{1,40}?\s(can|could|may)\s+go\b(?!\s+(back|"
     r"through|thru|ahead|out|on))",
@@ -76,6 +77,8 @@ CHECK = any_of(
     r"\b(got|gotten|heard|come|came) back (to|from)\b", r"\bget back to me\b",
     r"\bany (news|update|word|answer|reply|response)\b", r"\bheard (anything )?from\b",
     r"\bwhat did (the seller|they|\w+) (say|decide)\b",
+    # "and it shows as cancelled now on your end?"
+    r"\b(shows?|showing|listed|marked|says)( up)? as cancell?ed\b[^.!]*\?",
     # What the seller will make of it: "will the seller say yes?" (the store says it waits)
     r"\bwill (the seller|they|the shop|\w+) (say (yes|no)|approve|accept|agree|deny|refuse|"
     r"reject|decline|go for it)\b",
@@ -185,7 +188,7 @@ OUT_OF_SCOPE = any_of(
     r"\bcomplain\w*",
 )
 GREET = any_of(r"^\W*(hi|hello|hey|hiya|howdy|heya|greetings|good (morning|afternoon|evening|"
-              r"day)|yo|hallo|hola|bonjour)\b")
+              r"day)|yo|hallo|hola|bonjour|ola|hej|ciao|salut|servus|moin)\b")
 THANKS = any_of(
     r"\b(thanks|thank you|thx|ty|cheers|much appreciated|appreciate it|bye|goodbye|see you)\b",
     r"\b(that'?s all|that is all|nothing else|that'?s it|we'?re done|all good|all set)\b",

@@ -61,7 +61,9 @@ OTHER_EXPLICIT = re.compile(
     r"something else)\b\W*(.*)$|\bother\s*(?:reason)?\s*[:\-–—]\s*(.*)$")
 # Not what was shown: P6's "other", in the user's words.
 NOT_AS_SHOWN = re.compile(
-    r"[^.?!,;]*\b(?:(?:colou?r|size|photos?|pictures?|description|material|fit)\b[^.?!,;]{0,40}\b"
+    # from the start of its clause: a dash or bracket ends the item phrase before it
+    r"(?:(?!\s[-\u2014\u2013]\s)[^.?!,;()])*\b(?:(?:colou?r|size|photos?|pictures?|description|"
+    r"material|fit)\b[^.?!,;]{0,40}\b"
     r"(?:was|is|are|were|looks?|looked)\s+(?:completely\s+|totally\s+|very\s+|a bit\s+)?"
     r"(?:different|wrong|off)|not as (?:described|pictured|shown|advertised)|(?:doesn'?t|does not|"
     r"didn'?t) (?:match|look like) the (?:photos?|pictures?|description))\b[^.?!,;]*")
