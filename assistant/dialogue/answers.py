@@ -22,10 +22,6 @@ def check(turn: DialogueTurn, sel: Selection, text: str) -> None:
         turn.say(str(result.get("message") or "I couldn't check that just now."))
         return
     entries = [e for e in result.get("orders", []) if isinstance(e, dict)]
-    if any(r.words and not r.weak for r in sel.refs) and not turn.staff and s.recent is None:
-        # "I cancelled the cross stitch kit on Tuesday, did that go through?": which item
-        # they mean is read from their orders, so a missing cancellation is named (P14).
-        turn.listed()
     expected = _expected(turn, sel)
     preparing = s.goal if s.goal is not None and s.goal.item_ids else None
     if preparing is not None:  # asked about before it was confirmed: not missing, not done

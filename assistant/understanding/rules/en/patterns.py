@@ -78,7 +78,7 @@ CHECK = any_of(
     r"\bany (news|update|word|answer|reply|response)\b", r"\bheard (anything )?from\b",
     r"\bwhat did (the seller|they|\w+) (say|decide)\b",
     # "and it shows as cancelled now on your end?"
-    r"\b(shows?|showing|listed|marked|says)( up)? as cancell?ed\b[^.!]*\?",
+    r"\b(shows?|showing|listed|marked)( up)? as cancell?ed\b",
     # What the seller will make of it: "will the seller say yes?" (the store says it waits)
     r"\bwill (the seller|they|the shop|\w+) (say (yes|no)|approve|accept|agree|deny|refuse|"
     r"reject|decline|go for it)\b",
