@@ -32,6 +32,7 @@ def _set(text: str) -> frozenset[str]:
 _YES_WORDS = _set("""
 yes y yeah yea yep yup ya yah yess yesss ok okay okey k kk sure confirm confirmed
 proceed absolutely definitely certainly affirmative agreed alright aye correct
+great perfect fine
 """)
 _YES_PHRASES = (
     ("go", "ahead"), ("go", "for", "it"), ("do", "it"), ("do", "that"), ("do", "so"),
@@ -47,7 +48,7 @@ _POLITE = _set("""
 please pls plz thanks thank you thx cheers kindly
 """)
 _FILLER = _set("""
-and then now so oh great perfect fine very much yes with
+and then now so oh very much yes with
 """)
 # Words that make it something else: a negation, a hedge, a condition, a question word.
 _NOT_CONSENT = _set("""

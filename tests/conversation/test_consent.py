@@ -108,6 +108,7 @@ def test_the_proposals_own_words_depend_on_what_is_proposed() -> None:
     # Words the written rule doesn't list are not consent, however likely they mean yes.
     assert classify("ok then send the request to them pls", SELLER) is Consent.OTHER
     assert classify("ok cool, go ahead", PROPOSAL) is Consent.OTHER
+    assert classify("great, cheers!", PROPOSAL) is Consent.YES  # listed by the monitor too
     assert classify("yes, cancel the headphones", SELLER) is Consent.OTHER  # not its items
     assert classify("yes cancel the cable", PROPOSAL) is Consent.OTHER  # not in it
 

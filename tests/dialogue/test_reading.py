@@ -246,3 +246,14 @@ def test_a_size_or_count_is_not_an_order_number_and_a_plus_joins_items() -> None
     u = understand("cancel the rgb fan 3-pack, wrong size")
     assert u.order_ids == () and "fan" in asked(u)
     assert {"kit", "tools"} <= asked(understand("cancel the clay kit + tools"))
+
+
+def test_i_need_to_cancel_it_after_a_dash_keeps_nothing() -> None:
+    u = understand("The green velvet armchair - I need to cancel it. keep the pouffe")
+    assert "armchair" in asked(u) and kept(u) == {"pouffe"}
+
+
+def test_someone_elses_decision_beside_the_request_is_a_possible_reason_a_place_is_not() -> None:
+    u = understand("caller on the phone, order 561-2209384. wants to cancel the bunk bed only, "
+                   "kids decided they want separate rooms. mattresses stay")
+    assert u.aside == "kids decided they want separate rooms"

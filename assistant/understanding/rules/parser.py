@@ -130,7 +130,9 @@ _LEAVE_IT = re.compile(r"^\W*(?:so\s+|just\s+|pls\s+|please\s+)*leave\s+(?:it|th
 def _aside(own: str) -> str | None:
     """The first statement about the user's own situation that asks nothing and names no
     request ("she got some for her bday already")."""
-    for sentence in en.SENTENCE_END.split(own.strip()):
+    clauses = [c for sentence in en.SENTENCE_END.split(own.strip())
+               for c in re.split(r",\s+|;\s+", sentence)]
+    for sentence in clauses:
         norm = normalise(sentence).strip(" .!,")
         if ("?" in sentence or len(norm.split()) < en.ASIDE_MIN_WORDS
                 or not en.ASIDE_SUBJECT.match(norm) or acts_of(norm)):

@@ -168,6 +168,14 @@ def because_text(text: str) -> str | None:
 # A statement about the user's own situation ("she got some for her bday already", "my club
 # gives me one for free now") may say why, though it names no reason from the list.
 ASIDE_SUBJECT = re.compile(r"^(?:i|im|i'm|ive|i've|id|i'd|my|me|she|shes|she's|he|hes|he's|we|"
-                           r"we're|weve|we've|our|they|theyre|they're|their|his|her)\b")
+                           r"we're|weve|we've|our|they|theyre|they're|their|his|her|"
+                           # "kids decided they want separate rooms", "the wife found one"
+                           r"(?:the\s+|my\s+|our\s+|her\s+|his\s+)?(?:kids?|children|son|"
+                           r"daughter|wife|husband|partner|mum|mom|dad|boss|friend|family|"
+                           r"sister|brother|flatmate|roommate|caller|customer|client|office)"
+                           # a person doing something, not "caller on the phone"
+                           r"\s+(?:already\s+|just\s+)?(?:decided|found|got|gave|bought|has|have|"
+                           r"had|said|says|changed|moved|ordered|already|doesn'?t|don'?t|won'?t|"
+                           r"can'?t|is|are|was|were|wants?|needs?))\b")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 ASIDE_MIN_WORDS = 4

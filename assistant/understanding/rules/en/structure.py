@@ -49,14 +49,17 @@ CORRECTION = re.compile(
 BUT_AFTER_ALL_PHRASE = re.compile(r"\bbut\s+(?:not\s+|for\s+)?(?P<phrase>" + _DET
                                   + r"[^,;.!?]*)")
 KEEP_AFTER = re.compile(
-    r"(?P<phrase>(?:the|my|that|this|those|these|our|her|his|their)\s+[^,;.!?()]{1,60}?|"
+    # (a dash ends the phrase: "the armchair - i need to cancel it" keeps nothing)
+    r"(?P<phrase>(?:the|my|that|this|those|these|our|her|his|their)\s+"
+    r"(?:(?!\s[-\u2014\u2013]\s)[^,;.!?()\u2014\u2013]){1,60}?|"
     # Said at the start of a clause without "the": "paper can stay", "tuner stays".
     r"(?:^|(?<=[,;:(])|(?<=[,;:(]\s)|(?<=\s[\u2014\u2013-]\s))\s*[a-z][a-z0-9\- ]{1,40}?)\s+"
     r"(?:(?:can|could|may|should|will|is\s+going\s+to|are\s+going\s+to)\s+(?:stay|remain|wait|"
     r"be\s+kept)|stays?|remains?|is\s+staying|are\s+staying|(?:is|are)\s+(?:fine|ok|okay|good|"
     r"staying|separate)|(?:that\s+|which\s+)?(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+"
     r"keeping|(?:that\s+|which\s+)?i\s+(?:want|wanna|would\s+like|'d\s+like|need|still\s+want|still\s+need)"
-    r"(?:\s+(?:to\s+keep|to\s+have))?|(?:that\s+|which\s+)?i'?(?:ll|\s+will)\s+keep|i'?m\s+keepin[g']?|"
+    r"(?:\s+(?:to\s+keep|to\s+have))?(?!\s+(?:to\s+)?(?:cancel|stop|return|refuse|drop|remove|"
+    r"get\s+rid|send|ask|change|swap|exchange|scrap))|(?:that\s+|which\s+)?i'?(?:ll|\s+will)\s+keep|i'?m\s+keepin[g']?|"
     # "the case i keep", "the mat we keep": present tense, said of the item before it.
     r"(?:that\s+|which\s+)?(?:i|we)\s+(?:keep|am\s+keeping|are\s+keeping)|"
     r"(?:that\s+|which\s+)?(?:i|we)\s+(?:can|could|will|'ll)\s+(?:still\s+)?use|(?:is|are)\s+"
