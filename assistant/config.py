@@ -13,7 +13,8 @@ Model provider (first match wins):
   no weights).
 
 ``RESCIND_MODE`` (LLM providers): ``agent``, the tool-calling agent (capable models), or
-``guided``, the model fills the dialogue manager's form (recommended for small local models).
+``guided``, the rules read every message and the model only fills what they left open in the
+dialogue manager's form (recommended for small local models).
 
 ``RESCIND_REASONING_EFFORT`` is sent only when set, except for OpenAI's gpt-5 reasoning
 models, which get ``low`` by default: a chat turn should not wait for long reasoning.
