@@ -3,6 +3,7 @@ done with it, the order list, a handoff (P13), returns, refunds, reasons."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from assistant.dialogue import wording
@@ -22,11 +23,19 @@ def check(turn: DialogueTurn, sel: Selection, text: str) -> None:
         turn.say(str(result.get("message") or "I couldn't check that just now."))
         return
     entries = [e for e in result.get("orders", []) if isinstance(e, dict)]
-    expected = _expected(turn, sel)
+    expected = _expected(turn, sel, entries)
     preparing = s.goal if s.goal is not None and s.goal.item_ids else None
     if preparing is not None:  # asked about before it was confirmed: not missing, not done
         expected.get(str(preparing.order_id), set()).difference_update(preparing.item_ids)
-    turn.say(summary(entries, expected, staff=turn.staff))
+    said = summary(entries, expected, staff=turn.staff)
+    named = [r for r in sel.refs if r.words and not r.weak]
+    if named and not s.done and not _found(sel, entries, s.turn) and (
+            "contact support" not in said):
+        # "I cancelled the scarf yesterday, did it go through?" - nothing of that name is
+        # among the cancellations shown: P14 says where to go (their words aren't repeated).
+        said += ("\nI don't see a cancellation of the item you describe. If you expected one, "
+                 "please contact support at once" + (" (P14)." if turn.staff else "."))
+    turn.say(said)
     if preparing is not None:
         order = s.order(str(preparing.order_id))
         items = [i for i in (order.item(x) for x in preparing.item_ids) if i] if order else []
@@ -76,8 +85,17 @@ def _order_asked(turn: DialogueTurn, sel: Selection, text: str) -> str | None:
     return s.focus_order
 
 
-def _expected(turn: DialogueTurn, sel: Selection) -> dict[str, set[str]]:
-    """Items the user expects cancelled: what they confirmed here, and what they name."""
+def _found(sel: Selection, entries: list[dict[str, Any]], at: int) -> bool:
+    """Do the user's words name an item of an order the check shows?"""
+    shown = [OrderFact.from_view(e, at) for e in entries]
+    return bool(shown) and bool(resolve(replace(sel, group=None), None, shown).ids)
+
+
+def _expected(turn: DialogueTurn, sel: Selection, entries: list[dict[str, Any]]
+              ) -> dict[str, set[str]]:
+    """Items the user expects cancelled: what they confirmed here, and what they name - in
+    the orders seen, or in the orders the check shows ("I cancelled the kit on Tuesday, did
+    it go through?": its order has another cancellation, not the kit's)."""
     s = turn.state
     out: dict[str, set[str]] = {}
     for done in s.done:
@@ -85,8 +103,10 @@ def _expected(turn: DialogueTurn, sel: Selection) -> dict[str, set[str]]:
             out.setdefault(str(done["order_id"]), set()).update(
                 done.get("expected", done.get("items", [])))
     if sel.refs:
-        for item_id in resolve(sel, None, list(s.orders.values())).ids:
-            order = s.order_of_item(item_id)
+        shown = [OrderFact.from_view(e, s.turn) for e in entries]
+        orders = {o.id: o for o in [*shown, *s.orders.values()]}
+        for item_id in resolve(replace(sel, group=None), None, list(orders.values())).ids:
+            order = next((o for o in orders.values() if o.item(item_id)), None)
             if order is not None:
                 out.setdefault(order.id, set()).add(item_id)
     if turn.pending is not None:  # not confirmed yet: the reminder says so

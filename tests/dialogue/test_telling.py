@@ -92,3 +92,21 @@ def test_a_message_asking_for_a_person_twice_records_one_handoff(shop: Store) ->
     reply = chat.send("I think I was charged twice?? I don't want a bot. can i please talk to "
                       "an actual person")
     assert reply.tool_names.count("hand_off_to_staff") == 1
+
+
+def test_asking_about_a_cancellation_that_isnt_there_points_to_support(shop: Store) -> None:
+    # Ana's yoga mat was cancelled before the chat; she asks about the headphones, which
+    # were never cancelled (P14).
+    chat = Conversation(engine_for("customer", OFFLINE), shop, ANA)
+    reply = chat.send("i cancelled the wireless headphones yesterday on the phone. did it go "
+                      "through?")
+    assert reply.tool_names == ["check_cancelled"]
+    assert "contact support" in reply.text
+
+
+def test_did_it_go_thru_after_a_confirmed_cancellation_raises_no_alarm(shop: Store) -> None:
+    chat = Conversation(engine_for("customer", OFFLINE), shop, ANA)
+    chat.send("cancel the headphones from 112-0000001, no longer needed")
+    chat.send("yes")
+    reply = chat.send("did it go thru?")
+    assert "cancelled" in reply.text and "contact support" not in reply.text

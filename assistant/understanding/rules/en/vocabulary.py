@@ -84,7 +84,7 @@ yesterdays mornings todays tonights nights evenings afternoons weeks bday birthd
 ugh argh hmm meh lol omg oops whoops yikes sigh asking went problems problem issue issues
 safe sure havent hasnt isnt arent wasnt werent didnt doesnt dont wont cant shouldnt
 wouldnt couldnt fair great cool awesome brilliant lovely perfect callers caller's few quick
-put payment wheres whats hows whatever anything whichever typo typos
+put payment wheres whats hows whatever anything whichever typo typos thru gotten
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split()) | frozenset(_MORE_STOP_TEXT.split())
 
