@@ -45,6 +45,7 @@ _BEFORE_YES = re.compile(r"^\W*before (?:i|we) (?:confirm|say yes|agree|go ahead
                          r"press\w*)\b[\s:,;\-\u2013\u2014]*")
 
 
+_FENCE = re.compile(r"^\s*(?:-{3,}|={3,}|\*{3,}|`{3,}|_{3,})\s*$")
 _AND_SIGN = re.compile(r"\s[+&]\s")
 
 
@@ -68,8 +69,12 @@ def split_pasted(text: str) -> tuple[str, str]:
     lines = own.splitlines()
     if len(lines) > 1 or en.PASTED_LINE.match(own):
         keep: list[str] = []
+        inside = False  # between "---" (or "===", "```") lines: all of it is the paste
         for line in lines:
-            (pasted if en.PASTED_LINE.match(line) else keep).append(line)
+            fence = bool(_FENCE.match(line))
+            (pasted if inside or fence or en.PASTED_LINE.match(line) else keep).append(line)
+            if fence:
+                inside = not inside
         own = "\n".join(keep)
     return own, "\n".join(pasted)
 
@@ -77,7 +82,10 @@ def split_pasted(text: str) -> tuple[str, str]:
 @lru_cache(maxsize=4096)
 def understand(text: str) -> Understanding:
     own, pasted = split_pasted(text)
-    norm = en.CORRECTION.sub("", normalise(own))  # "the blue one - wait no, the black one"
+    # "the blue one - wait no, the black one"; "sorry, mixed up the digits, its 407-..."
+    norm = en.CORRECTION.sub("", normalise(own))
+    if en.TYPING_SLIP.search(norm):  # the "oops" is about the typing, not the order
+        norm = re.sub(r"\b(?:w?oops|sorry)\b", " ", en.TYPING_SLIP.sub(" ", norm))
     emails = tuple(dict.fromkeys(e.lower() for e in en.EMAIL.findall(own)))
     no_email = en.EMAIL.sub(" ", normalise(own))
     postcode_m = en.POSTCODE.search(no_email)

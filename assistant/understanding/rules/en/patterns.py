@@ -287,6 +287,11 @@ ALL = any_of(
     r"\b(whatever|anything|all|what)( that)? (can|could|is|are) (still )?(be )?(cancell?ed|"
     r"cancell?able|stopped)\b",
 )
+# An apology for a mistyped number: "mixed up the digits", "typo in the order number" - not
+# an item, and not the "ordered by mistake" reason.
+TYPING_SLIP = re.compile(r"\b(?:mixed up|swapped|switched|got wrong|typed wrong|mistyped|misread|"
+                         r"typo in|wrong)\s+(?:the\s+|my\s+|a\s+|two\s+)?(?:digits?|numbers?|"
+                         r"order\s+(?:number|no|id)|id)\b")
 # Phrases whose nouns name nothing: "cancel them again just in case".
 IDIOM = re.compile(r"\b(?:just )?in (?:any )?case\b(?! of\b)|\bat any rate\b|\bin the end\b")
 # "the smoked salmon, all 3 packs": how many of the item named, not every item of the order.
