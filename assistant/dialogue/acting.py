@@ -47,6 +47,12 @@ def act(turn: DialogueTurn, intent: Intent, sel: Selection, reason: tuple[str, s
         turn.say(f"Before I change anything{where} I need to verify the caller: the order id "
                  "plus their account e-mail or the shipping postcode (P2).")
         return
+    if base is not None and base.unknown_order and not sel.order_ids and not resolve(
+            replace(sel, group=None, whole=False), None, _known(turn, None, listing=True)).ids:
+        # "just do it" after "not found": never the request carried to other orders (P1).
+        turn.say(f"I couldn't find order {base.unknown_order} on your account, so there's "
+                 "nothing I can do with it. If there's an order of yours, tell me its number.")
+        return
     said_before = base.pending_selection() if base is not None and base.selection else None
     if said_before is not None and not (sel.refs or sel.whole or sel.group):
         # "Which order?" - "the one in 1002": the items said before, in that order.
@@ -68,7 +74,8 @@ def act(turn: DialogueTurn, intent: Intent, sel: Selection, reason: tuple[str, s
     if not found:  # said why; a corrected order number picks the request up again
         s.goal = Goal(action=action, explicit=explicit, selection=_as_dict(
             replace(sel, order_ids=())), reason=reason[0] if reason else None,
-            reason_text=reason[1] if reason else None)
+            reason_text=reason[1] if reason else None,
+            unknown_order=sel.order_ids[0] if sel.order_ids else None)
         s.awaiting = "order"
         return
     if typed_items:

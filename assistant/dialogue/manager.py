@@ -200,9 +200,10 @@ def refine(u: Understanding, s: DialogueState, turn: DialogueTurn, reason: Reaso
                 sel.group in ("both", "rest"))) and turn.pending is not None:
             # "actually keep the sheet, our current one is falling apart": out of the proposal.
             intent, sel = Intent.KEEP, replace(sel, refs=())
-        if intent is Intent.SELECT and turn.pending is not None and u.question and not (
-                _names_known(s, sel)):
-            intent = Intent.REFUND  # a question about the proposal: what it would do
+        if intent is Intent.SELECT and turn.pending is not None and u.question and (
+                not _names_known(s, sel) or _names_pending(s, sel, turn.pending)):
+            # a question about the proposal ("that's the 24.99 one right?"): what it would do
+            intent = Intent.REFUND
         if intent is Intent.SELECT:
             intent = _selected(s, turn, sel, reason, active, u.question)
         if intent is Intent.STATUS and reason and (sel.refs or sel.order_ids) and not any(
@@ -244,6 +245,13 @@ def _names_known(s: DialogueState, sel: Selection) -> bool:
     if sel.whole or sel.group or sel.order_ids or any(r.ids or r.ordinal for r in sel.refs):
         return True
     return bool(sel.refs) and bool(resolve(sel, None, list(s.orders.values())).ids)
+
+
+def _names_pending(s: DialogueState, sel: Selection, pending: dict[str, Any]) -> bool:
+    """Does the selection name only items of the proposal on screen?"""
+    ids = resolve(replace(sel, group=None), None, list(s.orders.values())).ids
+    shown = {str(i.get("id")) for i in pending.get("items", [])}
+    return bool(ids) and set(ids) <= shown
 
 
 def _names_items(s: DialogueState, sel: Selection) -> bool:

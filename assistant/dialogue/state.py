@@ -28,6 +28,7 @@ class Goal:
     selection: dict[str, Any] | None = None  # said before its order was known
     reason: str | None = None
     reason_text: str | None = None
+    unknown_order: str | None = None  # typed, not found: only another number picks it up
 
     def pending_selection(self) -> Selection | None:
         return selection_from_dict(self.selection) if self.selection else None
