@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from chainlit.data.base import BaseDataLayer
@@ -35,10 +36,11 @@ from sqlalchemy import Connection, Engine, Table, delete, exists, insert, or_, s
 from sqlalchemy.exc import IntegrityError
 
 from assistant.ui import ownership, pools
-from assistant.ui.history_access import ensure_thread, may_write, own_thread, upsert
+from assistant.ui.history_access import ensure_thread, may_write, own_thread, writer
 from assistant.ui.history_rows import (
     ELEMENT_FIELDS,
     STEP_FIELDS,
+    cap_text,
     columns,
     element_dict,
     iso,
@@ -47,6 +49,7 @@ from assistant.ui.history_rows import (
     step_dict,
     thread_dict,
 )
+from assistant.ui.history_save import save_row
 from assistant.ui.history_writes import OrderedRetries
 from store.sql.chat_orm import (
     ChatElementRow,
@@ -100,6 +103,24 @@ class ChatDataLayer(BaseDataLayer):
 
         # Chainlit fires these as background tasks: never raise, never drop silently.
         return await self.retries.run(key, lambda: pools.history(run), what)
+
+    async def _save(self, table: Table, key: str, values: dict[str, Any],
+                    at: datetime | None, what: str) -> None:
+        """Upsert a step or an element with its thread in one statement (history_save.py).
+        Consecutive saves of one row by one session join while they wait: a message's
+        create and its updates become one write of the final values."""
+        who = writer()  # now, in the caller's session: the write may run later
+        thread_id = values["thread_id"]
+
+        def attempt(final: dict[str, Any]) -> Any:
+            def run() -> bool:
+                with self.engine.begin() as conn:
+                    return save_row(conn, table, key, final, at or now(), who)
+
+            return pools.history(run)
+
+        await self.retries.run_joining(thread_id, (table.name, key, who), values, attempt,
+                                       what)
 
     # --- users -------------------------------------------------------------------------
     async def get_user(self, identifier: str) -> PersistedUser | None:
@@ -187,7 +208,7 @@ class ChatDataLayer(BaseDataLayer):
             if row is not None and row.user_id and user_id and row.user_id != user_id:
                 log.warning("refused to give thread %s to another user", thread_id)
                 return
-            if row is not None and not may_write(conn, thread_id):
+            if row is not None and not may_write(conn, thread_id, row.user_identifier):
                 log.warning("refused a write to thread %s from another session", thread_id)
                 return
             merged = dict(row.metadata or {}) if row is not None else {}
@@ -279,26 +300,9 @@ class ChatDataLayer(BaseDataLayer):
         values.setdefault("type", step.get("type") or "undefined")
         values["show_input"] = show_input_in(step.get("showInput"))
         values["thread_id"] = thread_id
-        self._cap_text(values)
-
-        def w(conn: Connection) -> None:
-            if not may_write(conn, thread_id):
-                log.warning("refused a step write to thread %s from another session", thread_id)
-                return
-            ensure_thread(conn, thread_id, values.get("created_at"))
-            upsert(conn, STEPS, step_id, values)
-
-        await self._write(w, what, thread_id)
-
-    def _cap_text(self, values: dict[str, Any]) -> None:
-        """An over-long user message is refused at the chat's edge and is not kept either:
-        a marker says what arrived. Other steps are bounded so no step can fill the disk."""
-        limit = self.max_message_chars if values.get("type") == "user_message" else MAX_STEP_CHARS
-        for column in ("input", "output"):
-            text = values.get(column)
-            if isinstance(text, str) and len(text) > limit:
-                values[column] = (f"[A message of {len(text):,} characters was not kept: the "
-                                  f"limit is {limit:,}.]")
+        cap_text(values, self.max_message_chars if values["type"] == "user_message"
+                 else MAX_STEP_CHARS)
+        await self._save(STEPS, step_id, values, values.get("created_at"), what)
 
     @_queued
     async def delete_step(self, step_id: str) -> None:
@@ -324,15 +328,7 @@ class ChatDataLayer(BaseDataLayer):
         values = columns(data, ELEMENT_FIELDS)
         values.setdefault("name", "")
         values["thread_id"] = thread_id
-
-        def w(conn: Connection) -> None:
-            if not may_write(conn, thread_id):
-                log.warning("refused an element write to thread %s", thread_id)
-                return
-            ensure_thread(conn, thread_id, None)
-            upsert(conn, ELEMENTS, element_id, values)
-
-        await self._write(w, "create_element", thread_id)
+        await self._save(ELEMENTS, element_id, values, None, "create_element")
 
     async def get_element(self, thread_id: str, element_id: str) -> ElementDict | None:
         def q(conn: Connection) -> ElementDict | None:

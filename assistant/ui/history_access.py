@@ -16,9 +16,11 @@ from store.sql.chat_orm import ChatThreadRow
 
 log = logging.getLogger(__name__)
 THREADS: Table = ChatThreadRow.__table__  # type: ignore[assignment]
+Writer = tuple[str | None, str | None, str]  # (user id, user identifier, session thread id)
+_UNREAD = object()
 
 
-def writer() -> tuple[str | None, str | None, str] | None:
+def writer() -> Writer | None:
     """(user id, user identifier, session thread id) of the Chainlit session doing a write;
     None outside any session (server-internal calls, tests of the layer itself)."""
     try:
@@ -35,18 +37,22 @@ def own_thread() -> str | None:
     return who[2] if who else None
 
 
-def may_write(conn: Connection, thread_id: str | None) -> bool:
-    """A session writes to its own thread, or to a thread its user owns; nothing else."""
+def may_write(conn: Connection, thread_id: str | None, owner: Any = _UNREAD) -> bool:
+    """A session writes to its own thread, or to a thread its user owns; nothing else.
+    `owner`: the thread's user identifier (None: no owner) when the caller has read it
+    already, which saves a round trip."""
     who = writer()
     if who is None or not thread_id:
         return who is None
     _, identifier, own_thread = who
-    row = conn.execute(
-        select(THREADS.c.user_identifier).where(THREADS.c.id == thread_id)
-    ).first()
-    if row is None or row.user_identifier is None:
+    if owner is _UNREAD:
+        row = conn.execute(
+            select(THREADS.c.user_identifier).where(THREADS.c.id == thread_id)
+        ).first()
+        owner = row.user_identifier if row is not None else None
+    if owner is None:
         return thread_id == own_thread
-    return identifier is not None and row.user_identifier == identifier
+    return identifier is not None and owner == identifier
 
 
 def ensure_thread(conn: Connection, thread_id: str, at: datetime | None) -> None:
@@ -65,20 +71,3 @@ def ensure_thread(conn: Connection, thread_id: str, at: datetime | None) -> None
         ))
     elif parse_time(found.updated_at) is None or when > (parse_time(found.updated_at) or when):
         conn.execute(update(THREADS).where(THREADS.c.id == thread_id).values(updated_at=when))
-
-
-def upsert(conn: Connection, table: Table, key: str, values: dict[str, Any]) -> bool:
-    """Insert or update the row `key` of `values["thread_id"]`. Ids come from the browser
-    (a message's id, an element's): a row with the same id in another thread is left alone,
-    never moved into this one."""
-    changed = conn.execute(
-        update(table).where(table.c.id == key, table.c.thread_id == values["thread_id"])
-        .values(**values)
-    ).rowcount
-    if changed:
-        return True
-    if conn.execute(select(table.c.id).where(table.c.id == key)).first() is not None:
-        log.warning("refused to take %s %s over from another thread", table.name, key)
-        return False
-    conn.execute(insert(table).values(id=key, **values))
-    return True

@@ -74,6 +74,16 @@ def columns(data: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
     return out
 
 
+def cap_text(values: dict[str, Any], limit: int) -> None:
+    """An over-long user message is refused at the chat's edge and is not kept either: a
+    marker says what arrived. Other steps are bounded so no step can fill the disk."""
+    for column in ("input", "output"):
+        text = values.get(column)
+        if isinstance(text, str) and len(text) > limit:
+            values[column] = (f"[A message of {len(text):,} characters was not kept: the "
+                              f"limit is {limit:,}.]")
+
+
 def thread_dict(row: Any) -> dict[str, Any]:
     return {
         "id": row.id, "createdAt": iso(row.created_at), "name": row.name,

@@ -163,8 +163,9 @@ class Gate:
         cookie_token, bearer = tokens.from_headers(scope["headers"])
         chosen: tokens.Claims | None = None
         dead = False
-        for token in (cookie_token, bearer):
-            claims = tokens.decode(token) if token else None
+        # A browser often presents the same token as cookie and header: one look-up.
+        for token in dict.fromkeys(t for t in (cookie_token, bearer) if t):
+            claims = tokens.decode(token)
             if claims is None:
                 continue
             if await tokens.live(claims) is None:
