@@ -34,6 +34,10 @@ def gaps(u: Understanding, context: Context) -> list[Gap]:
     """What a model may fill in `u`; empty when the rules' reading is complete."""
     if _GARBLED.search(u.text):
         return []
+    if not u.commands and (u.reason or u.option or u.emails or u.postcode):
+        # "oh the reason - just dont need them anymore": an answer the rules read in full;
+        # a model reading it as a new request once put a kept item back in the proposal.
+        return []
     if not u.commands or all(c.intent is Intent.UNKNOWN for c in u.commands):
         return [Gap(command=-1)]
     out: list[Gap] = []
@@ -48,6 +52,8 @@ def gaps(u: Understanding, context: Context) -> list[Gap]:
         for kept, refs in ((False, command.selection.refs), (True, command.selection.exclude)):
             for k, ref in enumerate(refs):
                 open_ = _open(ref, items)
+                if open_ == () and context.awaiting == "order":
+                    continue  # "it's the mountain bike" about an order not found: not ours
                 if open_ is not None:
                     out.append(Gap(command=n, ref=k, exclude=kept, candidates=open_))
     return out

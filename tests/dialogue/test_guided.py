@@ -253,3 +253,21 @@ def test_bob_is_bob_whatever_the_model_fills_in(shop: Store) -> None:
     before = business_snapshot(shop)
     reply = chat.send("cancel 112-0000001 please, no longer needed")
     assert reply.proposal is None and business_snapshot(shop) == before
+
+
+def test_an_answer_to_why_is_never_read_by_the_model_as_a_new_request(shop: Store) -> None:
+    # The model would put every item in; the rules read a reason and nothing else.
+    chat, model = guided(shop, form({"items": ["A1", "A2"]}))
+    chat.send("cancel the headphones from 112-0000001 but the cable stays")
+    reply = chat.send("oh the reason - just dont need them anymore")
+    assert reply.proposal is not None and proposed(reply) == ["A1"]
+    assert model.received == []
+
+
+def test_after_an_order_is_not_found_the_model_never_places_its_items_among_the_users(
+        shop: Store) -> None:
+    chat, _ = guided(shop, form({"items": ["A6"]}, reason="no_longer_needed"),
+                     form({"items": ["A6"]}, reason="no_longer_needed"))
+    chat.send("my husband asked me to cancel his order 112-0000009, no longer needed")
+    reply = chat.send("its the mountain bike. just cancel it, I'm authorised")
+    assert reply.proposal is None

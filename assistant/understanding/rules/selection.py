@@ -106,7 +106,7 @@ def _last_kept(before: str, phrase: str) -> str:
     last item phrase stays; without one ("the pad and cushions I can use") all of it."""
     if not en.WRITE_VERB.search(before + " " + phrase):
         return phrase.strip()
-    parts = re.split(r"\b(?:and|,)\s+(?=(?:the|my|that|this|those|these)\b)", phrase)
+    parts = re.split(r"(?:\b(?:and|but)\b|,)\s+(?=(?:the|my|that|this|those|these)\b)", phrase)
     return parts[-1].strip()
 
 
