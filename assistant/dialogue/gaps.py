@@ -41,6 +41,10 @@ def gaps(u: Understanding, context: Context) -> list[Gap]:
     if not u.commands or all(c.intent is Intent.UNKNOWN for c in u.commands):
         return [Gap(command=-1)]
     out: list[Gap] = []
+    known = {o.lower() for o in context.orders} | {i.order_id.lower() for i in context.items}
+    # "look up order 112-0000802 and cancel the sewing machine": a phrase that names nothing
+    # of the user's is about the order they typed that isn't theirs - not for a model to place.
+    elsewhere = context.awaiting == "order" or any(o.lower() not in known for o in u.order_ids)
     for n, command in enumerate(u.commands):
         # A status question with a stray word ("did it go thru?") is about what is in
         # focus, not a gap.
@@ -52,7 +56,7 @@ def gaps(u: Understanding, context: Context) -> list[Gap]:
         for kept, refs in ((False, command.selection.refs), (True, command.selection.exclude)):
             for k, ref in enumerate(refs):
                 open_ = _open(ref, items)
-                if open_ == () and context.awaiting == "order":
+                if open_ == () and elsewhere:
                     continue  # "it's the mountain bike" about an order not found: not ours
                 if open_ is not None:
                     out.append(Gap(command=n, ref=k, exclude=kept, candidates=open_))
