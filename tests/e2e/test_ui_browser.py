@@ -5,6 +5,7 @@ the point they show."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -392,9 +393,17 @@ def test_the_cards_after_cancel_an_order_come_in_the_order_of_the_list(
     expect(page.get_by_text("Which order do you mean?", exact=False).last).to_be_visible()
     cards = page.locator('[data-testid^="order-card-"]')
     expect(cards).to_have_count(5)
-    listed = re.findall(r"^- (112-\d{7})", page.get_by_text("Which order do you mean?",
-                                                           exact=False).last.evaluate(
-        "e => e.closest('[data-step-type]').innerText.replace(/^\\s*/gm, '- ')"), re.M)
+    def listed_orders() -> list[str]:
+        text = page.get_by_text("Which order do you mean?", exact=False).last.evaluate(
+            "e => e.closest('[data-step-type]').innerText.replace(/^\\s*/gm, '- ')")
+        return re.findall(r"^- (112-\d{7})", text, re.M)
+
+    # The message may still be rendering its list when the cards are in (a busy machine).
+    deadline = time.monotonic() + 10
+    listed = listed_orders()
+    while len(listed) < 5 and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        listed = listed_orders()
     shown = [str(c.get_attribute("data-testid")).removeprefix("order-card-")
              for c in cards.all()]
     assert listed[:5] == shown, (listed, shown)
