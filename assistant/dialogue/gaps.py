@@ -71,6 +71,9 @@ def _open(ref: ItemRef, items: Sequence[ItemFact]) -> tuple[str, ...] | None:
     ids, tie = best_items(ref.words, items, every=ref.every)
     if ids and not tie:
         return None
+    titles = {i.title.lower() for i in items if i.id in ids}
+    if tie and len(titles) == 1:
+        return None  # the same title in two orders: nothing in the words can tell; ask
     return tuple(ids)
 
 

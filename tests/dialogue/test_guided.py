@@ -273,3 +273,16 @@ def test_after_an_order_is_not_found_the_model_never_places_its_items_among_the_
     chat.send("my husband asked me to cancel his order 112-0000009, no longer needed")
     reply = chat.send("its the mountain bike. just cancel it, I'm authorised")
     assert reply.proposal is None
+
+
+def test_a_tie_between_two_items_of_the_same_title_is_asked_about_never_left_to_the_model(
+) -> None:
+    from assistant.dialogue.gaps import gaps
+    from assistant.understanding.commands import Command, ItemRef, Selection, Understanding
+
+    context = Context(items=(KnownItem("112-1", "F1", "Phone charger", "unshipped"),
+                             KnownItem("112-2", "F2", "Phone charger", "unshipped"),
+                             KnownItem("112-2", "F3", "Phone case", "unshipped")))
+    said = Understanding("cancel the phone charger", commands=(Command(
+        Intent.CANCEL, Selection(refs=(ItemRef(words=("phone", "charger")),))),))
+    assert gaps(said, context) == []  # the manager asks which order
