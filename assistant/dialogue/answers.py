@@ -23,13 +23,14 @@ def check(turn: DialogueTurn, sel: Selection, text: str) -> None:
         turn.say(str(result.get("message") or "I couldn't check that just now."))
         return
     entries = [e for e in result.get("orders", []) if isinstance(e, dict)]
-    expected = _expected(turn, sel, entries)
+    shown = [OrderFact.from_view(e, s.turn) for e in entries]  # the orders the check shows
+    expected = _expected(turn, sel, shown)
     preparing = s.goal if s.goal is not None and s.goal.item_ids else None
     if preparing is not None:  # asked about before it was confirmed: not missing, not done
         expected.get(str(preparing.order_id), set()).difference_update(preparing.item_ids)
     said = summary(entries, expected, staff=turn.staff)
     named = [r for r in sel.refs if r.words and not r.weak]
-    if named and not s.done and not _found(sel, entries, s.turn) and (
+    if named and not s.done and not _found(sel, shown) and (
             "contact support" not in said):
         # "I cancelled the scarf yesterday, did it go through?" - nothing of that name is
         # among the cancellations shown: P14 says where to go (their words aren't repeated).
@@ -85,13 +86,12 @@ def _order_asked(turn: DialogueTurn, sel: Selection, text: str) -> str | None:
     return s.focus_order
 
 
-def _found(sel: Selection, entries: list[dict[str, Any]], at: int) -> bool:
+def _found(sel: Selection, shown: list[OrderFact]) -> bool:
     """Do the user's words name an item of an order the check shows?"""
-    shown = [OrderFact.from_view(e, at) for e in entries]
     return bool(shown) and bool(resolve(replace(sel, group=None), None, shown).ids)
 
 
-def _expected(turn: DialogueTurn, sel: Selection, entries: list[dict[str, Any]]
+def _expected(turn: DialogueTurn, sel: Selection, shown: list[OrderFact]
               ) -> dict[str, set[str]]:
     """Items the user expects cancelled: what they confirmed here, and what they name - in
     the orders seen, or in the orders the check shows ("I cancelled the kit on Tuesday, did
@@ -103,7 +103,6 @@ def _expected(turn: DialogueTurn, sel: Selection, entries: list[dict[str, Any]]
             out.setdefault(str(done["order_id"]), set()).update(
                 done.get("expected", done.get("items", [])))
     if sel.refs:
-        shown = [OrderFact.from_view(e, s.turn) for e in entries]
         orders = {o.id: o for o in [*shown, *s.orders.values()]}
         for item_id in resolve(replace(sel, group=None), None, list(orders.values())).ids:
             order = next((o for o in orders.values() if o.item(item_id)), None)
