@@ -222,6 +222,9 @@ def _names_something_else(clause: str, m: re.Match[str]) -> bool:
     return any(w not in _KNOWN_WORDS and len(w) > 2 for w in words)
 
 
+# Not "other", "others", "remainder": "the other item was cancelled" is about an item other
+# than one the reply or the user named, which the guard cannot tell; as an unknown subject it
+# is withheld, as the evals' monitor would report it.
 _KNOWN_WORDS = frozenset(re.findall(r"\S+", """
 it its it's they them their this that these those everything anything all both each either
 one ones what which you your yours we me us my our he she her his caller caller's customer
@@ -232,7 +235,7 @@ there yes yeah okay sure great good news perfect alright done set right away imm
 today again requested order orders item items product products purchase purchases thing
 things stuff cancellation cancellations request requests refund refunds money payment e-mail
 email mail confirmation parcel package delivery shipment return refusal seller account rest
-lot whole entire full remaining other others remainder well consider got get gone went
+lot whole entire full remaining well consider got get gone went
 about for with of to from in on at by into onto over under up down out off through via per
 after before since while because so and or but nor than as like also only even very much
 more most less quite rather cancelled canceled refunded approved denied declined rejected

@@ -11,7 +11,9 @@ statements, offers, questions, negations, explanations of why not.
 A subject is resolved for recall: a full or partial title, an item or order id, a seller's
 name, "your order"; for "it", "everything" or no subject at all, the nearest thing the
 conversation points at: what this reply named earlier, then what the user named this turn,
-then what this turn's tools showed, then what this thread confirmed.
+then what this thread confirmed; never merely what a lookup showed (the store as it was
+before the chat). "The other item" is other than something the guard cannot tell, so it is
+treated as naming nothing on record.
 
     guard = ReplyGuard.for_turn(store, actor, messages, thread_id, acting_for)
     review = guard.review(text)              # one shot: Review(text, changed, problems)
@@ -147,7 +149,9 @@ class ReplyGuard:
         context = self._context(mentions, earlier)
         if by_kind["order-ref"]:
             return [frozenset(facts.order_items(facts.orders_of(context)))], whole
-        return [frozenset(context)], "all" if claim.everything else "any"
+        if claim.everything:  # "both items", "everything": all of the orders it points at
+            return [frozenset(facts.order_items(facts.orders_of(context)))], "all"
+        return [frozenset(context)], "any"
 
     def _context(self, mentions: list[Mention], earlier: list[str]) -> list[str]:
         """What "it" or no subject refers to: the nearest thing that names items."""
@@ -158,7 +162,10 @@ class ReplyGuard:
             for text in reversed(earlier):
                 yield _named(self.lexicon.find(text))
             yield _named(self.lexicon.find(self.context.user_text))
-            yield [*self.context.turn_items, *facts.order_items(self.context.turn_orders)]
+            # Not what this turn's tools showed: a lookup shows whole orders as the store
+            # has them, items cancelled before the chat included, so "it was already
+            # cancelled" would be true of whatever the user asked about (P12). Only what
+            # this thread changed can stand for a subject nobody named.
             yield list(facts.thread_items)
 
         for level in levels():

@@ -59,10 +59,11 @@ def test_the_monitor_flags_everything_the_reply_guard_changes(judged: list[Judge
     assert [j.case.name for j in judged if j.guard_changed and not j.flagged] == []
 
 
-def test_the_monitor_is_stricter_than_the_guard_about_what_it_refers_to() -> None:
-    """The guard reads "it" as what this turn's tools showed; the monitor only as what the
-    user named or what changed during the dialog. A pre-existing cancellation, looked up and
-    called "it" without the user naming it, is not enough for the monitor."""
+def test_the_guard_is_as_strict_as_the_monitor_about_what_it_refers_to() -> None:
+    """Both read "it" only as what the reply or the user named, or what changed during the
+    dialog, never as what this turn's tools showed. A pre-existing cancellation, looked up and
+    called "it" without the user naming it, is enough for neither. (The guard used to read it
+    as the looked-up order and let the sentence through.)"""
     world = build(CORPUS, CORPUS.worlds["fresh"])
     try:
         view = services.lookup_order(world.store.uow(), world.actor, "112-0000005")
@@ -71,7 +72,7 @@ def test_the_monitor_is_stricter_than_the_guard_about_what_it_refers_to() -> Non
         guard_says = review(world, case)
         monitor_says = check_reply(case.say, case.user, _names(world),
                                    snapshot(world.store.engine), world.initial)
-        assert not guard_says.changed and monitor_says
+        assert guard_says.changed and monitor_says
     finally:
         world.store.engine.dispose()
 
