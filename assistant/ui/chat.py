@@ -241,9 +241,12 @@ class ChatSession:
     async def _redraw(self, order_id: str, order: dict[str, Any],
                       keep: list[cl.Element] | None = None) -> None:
         staff = self.conversation.actor.is_staff
+        props = views.order_props(order, pickable=self.pickable, staff=staff)
         for card in self.cards.get(order_id, []):
-            if not any(card is n for n in keep or []):
-                card.props = views.order_props(order, pickable=self.pickable, staff=staff)
+            # A card that already shows this is left alone: a click's own re-render and the
+            # feed's push of the same change would otherwise each send and store it again.
+            if not any(card is n for n in keep or []) and card.props != props:
+                card.props = props
                 card.content = json.dumps(card.props)
                 await card.update()  # type: ignore[no-untyped-call]
 

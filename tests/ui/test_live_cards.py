@@ -39,6 +39,31 @@ async def test_confirming_re_renders_the_cards_of_that_order_already_on_screen(
         assert a1["status"] == "cancelled" and a1["can"] == "already_cancelled"
 
 
+async def test_a_card_the_click_already_re_rendered_is_not_sent_again_by_the_feed(
+    app: App, browser: BrowserFactory,
+) -> None:
+    """The click re-renders its order's card; the feed then sees the same change in the
+    store and finds the card already showing it: nothing more is sent (or stored)."""
+    async with browser(ANA.email) as b:
+        await app_module.on_chat_start()
+        await say("Where is order 112-0000001?")
+        feed = live.feed(app.store)
+        await pick(["A1"])
+        await app_module.on_confirm(cl.Action(name="confirm",
+                                              payload=proposal_payload(b.live_actions())))
+        [*_, clicked] = b.elements("OrderCard")
+        assert items_of(clicked)["A1"]["status"] == "cancelled"
+        b.clear()
+        await feed.poll_once()
+        await settle()
+        assert b.elements("OrderCard") == []
+        services.apply_event(app.store.uow(), "ship", "A2")  # a real change still goes out
+        await feed.poll_once()
+        await settle()
+        [pushed] = b.elements("OrderCard")
+        assert items_of(pushed)["A2"]["status"] == "shipped"
+
+
 async def test_a_thread_opened_again_shows_its_cards_as_the_store_has_them_now(
     app: App, browser: BrowserFactory,
 ) -> None:
