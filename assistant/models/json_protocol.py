@@ -15,13 +15,18 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from langchain_core.messages import BaseMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from prompts import load_named
 
 REPLY = "reply"
 TOOL_RESULT = "[tool result]"
 _MAX_ITEM_IDS = 200  # ids offered to the grammar; beyond that any string (a huge account)
+_MAX_ORDER_IDS = 60
+# What a user may type as an order number: a token with a digit in it (prices and dates
+# pass too, harmlessly: looked up, they are not found). Narrower shapes would lock out an
+# order number the rules parser doesn't know.
+_ID_TOKEN = re.compile(r"(?<![\w-])[A-Za-z0-9][A-Za-z0-9_.\-]{2,62}[A-Za-z0-9]")
 
 
 def instructions(tools: Sequence[dict[str, Any]], role_prompt: str) -> str:
@@ -49,28 +54,75 @@ def signature(tool: dict[str, Any], shown: set[str] | None = None) -> str:
     return f"- {tool['name']}({', '.join(args)}): {description}{extra}"
 
 
-def answer_schema(tools: Sequence[dict[str, Any]], item_ids: Sequence[str] = ()) -> dict[str, Any]:
+def answer_schema(tools: Sequence[dict[str, Any]], item_ids: Sequence[str] = (),
+                  order_ids: Sequence[str] | None = None) -> dict[str, Any]:
     """One exact branch per tool (its required fields, nothing else) and one for a reply.
     With `item_ids` (those in the conversation's tool results) an item id must be one of
-    them or "all": a title can't pass for an id."""
+    them or "all": a title can't pass for an id. With `order_ids` (`order_ids_seen`) an
+    order number must be one the conversation holds: a small model copied the examples'
+    made-up order numbers and looked them up; a tool that needs one is not offered while
+    there is none."""
     reply = _object({"action": {"enum": [REPLY]},
                      # No maxLength: llama.cpp unrolls it into one grammar rule per
                      # character; the request's max_tokens bounds the reply instead.
                      "text": {"type": "string"}},
                     ["action", "text"])
     branches = [_object({"action": {"enum": [t["name"]]},
-                         "args": exact_arguments(t.get("parameters") or {}, item_ids)},
-                        ["action", "args"]) for t in tools]
+                         "args": args},
+                        ["action", "args"]) for t in tools
+                if (args := exact_arguments(t.get("parameters") or {}, item_ids, order_ids))]
     return {"oneOf": [*branches, reply]}
 
 
-def exact_arguments(params: dict[str, Any], item_ids: Sequence[str] = ()) -> dict[str, Any]:
-    """A tool's JSON schema without notes, nulls or room for extra fields."""
+def exact_arguments(params: dict[str, Any], item_ids: Sequence[str] = (),
+                    order_ids: Sequence[str] | None = None) -> dict[str, Any]:
+    """A tool's JSON schema without notes, nulls or room for extra fields; empty when the
+    tool needs an order number and `order_ids` holds none."""
     properties = {name: _plain(spec) for name, spec in (params.get("properties") or {}).items()}
+    required = list(params.get("required") or ())
     if item_ids and "item_ids" in properties and len(item_ids) <= _MAX_ITEM_IDS:
         properties["item_ids"] = {**properties["item_ids"],
                                   "items": {"enum": ["all", *item_ids]}}
-    return _object(properties, list(params.get("required") or ()))
+    if order_ids is not None and "order_id" in properties and len(order_ids) <= _MAX_ORDER_IDS:
+        if order_ids:
+            properties["order_id"] = {"type": "string", "enum": list(order_ids)}
+        elif "order_id" in required:
+            return {}
+        else:  # left out, as an optional argument may be: e.g. the account's orders
+            del properties["order_id"]
+    return _object(properties, required)
+
+
+def order_ids_seen(messages: Iterable[BaseMessage]) -> list[str]:
+    """Order numbers the conversation holds: in tool calls already made (the look-up by
+    code included), in tool results, and what the user typed that could be one."""
+    seen: dict[str, None] = {}
+    for m in messages:
+        if isinstance(m, HumanMessage):
+            for token in _ID_TOKEN.findall(str(m.content)):
+                if any(c.isdigit() for c in token):
+                    seen.setdefault(token)
+        elif isinstance(m, AIMessage):
+            for call in m.tool_calls:
+                if isinstance(value := call["args"].get("order_id"), str) and value:
+                    seen.setdefault(value)
+        elif isinstance(m, ToolMessage):
+            try:
+                _collect_order_ids(json.loads(str(m.content)), seen)
+            except ValueError:
+                continue
+    return list(seen)
+
+
+def _collect_order_ids(data: Any, seen: dict[str, None]) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "order_id" and isinstance(value, str) and value:
+                seen.setdefault(value)
+            _collect_order_ids(value, seen)
+    elif isinstance(data, list):
+        for value in data:
+            _collect_order_ids(value, seen)
 
 
 def tools_now(tools: Sequence[dict[str, Any]],

@@ -44,6 +44,7 @@ from assistant.models.json_protocol import (
     answer_schema,
     instructions,
     item_ids_seen,
+    order_ids_seen,
     parrots_examples,
     tools_now,
 )
@@ -85,7 +86,8 @@ class JsonToolModel(BaseChatModel):
         the client's `max_tokens` is carried over; llama-cpp-python's server reads
         `max_tokens` and ignores `max_completion_tokens`, which the client would send."""
         body = dict(getattr(self.inner, "extra_body", None) or {})
-        schema = answer_schema(tools_now(self.tools, messages), item_ids_seen(messages))
+        schema = answer_schema(tools_now(self.tools, messages), item_ids_seen(messages),
+                               order_ids_seen(messages))
         body["response_format"] = {"type": "json_object", "schema": schema}
         if self.max_tokens is not None:
             body["max_tokens"] = self.max_tokens

@@ -12,11 +12,12 @@ import jsonschema
 import pytest
 
 from assistant.agent import Agent
+from assistant.agent.prompt_budget import tool_schemas
 from assistant.agent.protocol import reason_value
 from assistant.agent.turn import MODEL_CONFUSED
 from assistant.config import ModelConfig
 from assistant.conversation import Conversation
-from assistant.models.json_protocol import parrots_examples
+from assistant.models.json_protocol import answer_schema, parrots_examples
 from assistant.models.json_tools import JsonToolModel
 from assistant.models.providers import DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_OPENAI, make_model
 from store.db import Store, memory_store
@@ -68,6 +69,11 @@ def system_text(server: FakeOpenAI, request: int = -1) -> str:
     return str(server.requests[request].messages[0]["content"])
 
 
+def full_schema(role: str = "customer") -> dict[str, Any]:
+    """The answer schema before the conversation restricts ids."""
+    return answer_schema([t["function"] for t in tool_schemas(role)])
+
+
 def schema_of(server: FakeOpenAI, request: int = -1) -> dict[str, Any]:
     schema: dict[str, Any] = server.requests[request].body["response_format"]["schema"]
     return schema
@@ -92,7 +98,7 @@ def test_the_prompt_carries_a_few_short_examples_that_fit_the_answer_schema(
 ) -> None:
     chat(server, shop_store, reply("Which order?")).send("hi")
 
-    system, schema = system_text(server), schema_of(server)
+    system, schema = system_text(server), full_schema()
     examples = [ln for ln in system.splitlines() if ln.startswith('{"action"')]
     assert 5 <= len(examples) <= 12
     for example in examples:  # each example is an answer the grammar allows
@@ -102,9 +108,7 @@ def test_the_prompt_carries_a_few_short_examples_that_fit_the_answer_schema(
 def test_each_tool_has_one_exact_schema_with_required_fields_and_no_extras(
     server: FakeOpenAI, shop_store: Store
 ) -> None:
-    chat(server, shop_store, reply("Which order?")).send("hi")
-
-    schema = schema_of(server)
+    schema = full_schema()  # every tool, nothing known yet
     branches = {b["properties"]["action"]["enum"][0]: b for b in schema["oneOf"]}
     assert set(branches) == {"reply", "lookup_order", "cancel_items", "check_cancelled",
                              "request_seller_cancellation", "flag_refusal",
@@ -136,6 +140,42 @@ def test_once_items_are_known_an_item_id_must_be_one_of_them_or_all(
     with pytest.raises(jsonschema.ValidationError):  # a title can't pass for an id
         jsonschema.validate({"action": "cancel_items", "args": {
             "order_id": "112-0000001", "item_ids": ["Wireless headphones"]}}, schema)
+
+
+def test_with_no_order_number_in_the_conversation_none_can_be_made_up(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    """The 0.5B model answered "which of my orders are cancelled?" by looking up the
+    examples' order 900-0000001: with no number in the conversation, no tool that needs one
+    is offered, and a look-up can only be of the account's own orders."""
+    chat(server, shop_store, reply("Which order?")).send("which of my orders are cancelled?")
+
+    schema = schema_of(server)
+    branches = {b["properties"]["action"]["enum"][0]: b for b in schema["oneOf"]}
+    assert set(branches) == {"reply", "lookup_order", "check_cancelled", "hand_off_to_staff"}
+    for name in ("lookup_order", "check_cancelled"):
+        assert "order_id" not in branches[name]["properties"]["args"]["properties"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"action": "lookup_order", "args": {"order_id": "900-0000001"}},
+                            schema)
+    jsonschema.validate({"action": "lookup_order", "args": {}}, schema)
+
+
+def test_an_order_number_must_be_one_the_conversation_holds(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    conv = chat(server, shop_store, reply("Which one?"), reply("Which one?"))
+    conv.send("I want to cancel something from 112-0000001")
+    conv.send("or was it the other one, ord 112-0000002?")
+
+    schema = schema_of(server)
+    cancel = next(b for b in schema["oneOf"]
+                  if b["properties"]["action"]["enum"] == ["cancel_items"])
+    assert set(cancel["properties"]["args"]["properties"]["order_id"]["enum"]) == \
+        {"112-0000001", "112-0000002"}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"action": "cancel_items", "args": {
+            "order_id": "900-0000001", "item_ids": ["all"]}}, schema)
 
 
 @pytest.mark.parametrize("env, sent", [({}, DEFAULT_MAX_TOKENS),
