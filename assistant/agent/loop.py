@@ -124,6 +124,12 @@ class Agent:
         except TurnStopped as stop:
             stop.turn = turn
             raise
+        if (answer := _nothing_found(turn, looked_up)) is not None:
+            # Every order the message names is not found (or not an order number): there
+            # is nothing for a model to do but say so, which small models got wrong ("I
+            # don't need it"), so code says it, in the words the dialogue manager uses.
+            turn.record({"look_up_named_orders": {"messages": [AIMessage(answer)]}})
+            return turn
         modes: list[StreamMode] = ["updates", "messages"] if on_token else ["updates"]
         inputs = cast(InputAgentState, {"messages": [*messages, *looked_up],
                                         "budget": turn.budget})
@@ -166,6 +172,17 @@ class Agent:
             turn.record({"look_up_named_orders": {"messages": [ai, result]}})
             added += [ai, result]
         return added
+
+
+def _nothing_found(turn: _Turn, looked_up: list[BaseMessage]) -> str | None:
+    """The answer when every look-up by code failed as not found or not an order number."""
+    results = [e.result for e in turn.events if e.name == "lookup_order"]
+    if not looked_up or not results or \
+            any(r.get("code") not in ("not_found", "malformed_id") for r in results):
+        return None
+    lines = dict.fromkeys(str(r.get("message") or "That order was not found.") for r in results)
+    text = " ".join(lines)
+    return text if "not found" in text.lower() else f"Not found: {text}"
 
 
 def _model_name(model: BaseChatModel) -> str:

@@ -253,12 +253,26 @@ def test_a_message_without_an_order_number_is_not_looked_up(
 def test_another_customers_order_named_by_number_is_not_found_and_shows_nothing_of_it(
     server: FakeOpenAI, shop_store: Store
 ) -> None:
-    conv = chat(server, shop_store, reply("I couldn't find that order."))
+    conv = chat(server, shop_store, reply("Your kettle order is cancelled."))
 
     result = conv.send("cancel order 112-0000009 please")
 
     assert result.tool_names == ["lookup_order"]
     assert result.tool_events[0].result["ok"] is False
+    assert server.requests == []  # nothing to ask a model: code says it wasn't found
+    assert "not found" in result.text.lower() and "kettle" not in result.text.lower()
+    assert status(shop_store, "B1") == "unshipped"
+
+
+def test_when_one_named_order_is_found_the_model_still_answers(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    conv = chat(server, shop_store, reply("Which item of 112-0000001?"))
+
+    result = conv.send("cancel something from 112-0000001 or maybe 112-0000009")
+
+    assert result.tool_names == ["lookup_order", "lookup_order"]
+    assert len(server.requests) == 1 and result.text == "Which item of 112-0000001?"
     sent = json.dumps(server.requests[0].messages)
     assert "kettle" not in sent.lower() and "B1" not in sent
 
