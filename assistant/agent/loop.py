@@ -60,7 +60,7 @@ from langgraph.types import StreamMode
 
 from assistant.agent.memory import text_of
 from assistant.agent.middleware import CheckToolCalls, RunTools, TurnBudget
-from assistant.agent.protocol import named_orders
+from assistant.agent.protocol import asks_only_whether_cancelled, named_orders
 from assistant.agent.turn import (
     MODEL_BUSY,
     MODEL_CONFUSED,
@@ -159,16 +159,22 @@ class Agent:
         last = messages[-1] if messages else None
         if not self.small_model or not isinstance(last, HumanMessage):
             return []
+        text = text_of(last.content)
+        orders = named_orders(text)
+        # "Did it go through?" (P14) is answered from the cancellations themselves: the
+        # 1.5B model looked the order up instead and never checked.
+        tool = "check_cancelled" if self.role == "customer" and asks_only_whether_cancelled(
+            text) else "lookup_order"
         added: list[BaseMessage] = []
-        for order_id in named_orders(text_of(last.content)):
+        for order_id in orders or ([None] if tool == "check_cancelled" else []):
             if turn.budget.tool_calls >= self.limits.tool_calls:
                 break
             turn.budget.tool_calls += 1
             call_id = f"call_{uuid.uuid4().hex[:16]}"
-            ai = AIMessage("", tool_calls=[ToolCall(name="lookup_order", id=call_id,
-                                                    args={"order_id": order_id})])
-            result = ToolMessage(dump(call(context, "lookup_order", {"order_id": order_id})),
-                                 tool_call_id=call_id, name="lookup_order")
+            args = {"order_id": order_id} if order_id else {}
+            ai = AIMessage("", tool_calls=[ToolCall(name=tool, id=call_id, args=args)])
+            result = ToolMessage(dump(call(context, tool, args)), tool_call_id=call_id,
+                                 name=tool)
             turn.record({"look_up_named_orders": {"messages": [ai, result]}})
             added += [ai, result]
         return added
@@ -176,7 +182,7 @@ class Agent:
 
 def _nothing_found(turn: _Turn, looked_up: list[BaseMessage]) -> str | None:
     """The answer when every look-up by code failed as not found or not an order number."""
-    results = [e.result for e in turn.events if e.name == "lookup_order"]
+    results = [e.result for e in turn.events if e.name in ("lookup_order", "check_cancelled")]
     if not looked_up or not results or \
             any(r.get("code") not in ("not_found", "malformed_id") for r in results):
         return None

@@ -29,8 +29,9 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ValidationError
 
 from assistant.models.json_protocol import signature
+from assistant.understanding.commands import Intent
 from assistant.understanding.rules import en
-from assistant.understanding.rules.parser import normalise
+from assistant.understanding.rules.parser import normalise, understand
 from store.domain.model import REASON_LABELS, Reason
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,12 @@ def leaks_protocol(text: str, tool_names: list[str]) -> bool:
 def promises_action(text: str) -> bool:
     """A reply that says the assistant will act, instead of acting."""
     return "?" not in text and bool(_PROMISE.search(text.replace("\u2019", "'")))
+
+
+def asks_only_whether_cancelled(text: str) -> bool:
+    """The rules parser reads the message as nothing but "did it get cancelled?" (P14)."""
+    commands = understand(text).commands
+    return bool(commands) and all(c.intent is Intent.CHECK for c in commands)
 
 
 def named_orders(text: str) -> list[str]:

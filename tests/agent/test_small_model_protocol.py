@@ -148,7 +148,7 @@ def test_with_no_order_number_in_the_conversation_none_can_be_made_up(
     """The 0.5B model answered "which of my orders are cancelled?" by looking up the
     examples' order 900-0000001: with no number in the conversation, no tool that needs one
     is offered, and a look-up can only be of the account's own orders."""
-    chat(server, shop_store, reply("Which order?")).send("which of my orders are cancelled?")
+    chat(server, shop_store, reply("Which order?")).send("hi, I need help with an order")
 
     schema = schema_of(server)
     branches = {b["properties"]["action"]["enum"][0]: b for b in schema["oneOf"]}
@@ -262,6 +262,36 @@ def test_another_customers_order_named_by_number_is_not_found_and_shows_nothing_
     assert server.requests == []  # nothing to ask a model: code says it wasn't found
     assert "not found" in result.text.lower() and "kettle" not in result.text.lower()
     assert status(shop_store, "B1") == "unshipped"
+
+
+def test_did_it_get_cancelled_is_checked_in_code_before_the_first_model_call(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    conv = chat(server, shop_store, reply("Nothing in it has been cancelled."))
+
+    result = conv.send("did my order 112-0000001 get cancelled?")
+
+    assert result.tool_names == ["check_cancelled"]
+    assert result.tool_events[0].args == {"order_id": "112-0000001"}
+    first = json.dumps(server.requests[0].messages)
+    assert "check_cancelled" in first and "if_missing" in first
+
+
+def test_which_orders_were_cancelled_is_checked_for_the_whole_account(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    conv = chat(server, shop_store, reply("None of your orders has a cancellation."))
+
+    result = conv.send("which of my orders have been cancelled?")
+
+    assert result.tool_names == ["check_cancelled"] and result.tool_events[0].args == {}
+
+
+def test_a_request_to_cancel_is_still_looked_up_not_checked(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    conv = chat(server, shop_store, reply("Which item?"))
+    assert conv.send("cancel something from order 112-0000001").tool_names == ["lookup_order"]
 
 
 def test_when_one_named_order_is_found_the_model_still_answers(
@@ -449,7 +479,7 @@ def test_right_after_a_look_up_the_model_cannot_look_the_same_order_up_again(
     server: FakeOpenAI, shop_store: Store
 ) -> None:
     conv = chat(server, shop_store, reply("Which one?"), reply("Which order?"))
-    conv.send("did my order 112-0000001 get cancelled?")
+    conv.send("what is in my order 112-0000001?")
     conv.send("hello")
 
     after_look_up = {b["properties"]["action"]["enum"][0] for b in schema_of(server, 0)["oneOf"]}
