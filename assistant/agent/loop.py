@@ -160,7 +160,7 @@ class Agent:
         if not self.small_model or not isinstance(last, HumanMessage):
             return []
         text = text_of(last.content)
-        orders = named_orders(text)
+        orders: list[str | None] = list(named_orders(text))
         # "Did it go through?" (P14) is answered from the cancellations themselves: the
         # 1.5B model looked the order up instead and never checked.
         tool = "check_cancelled" if self.role == "customer" and asks_only_whether_cancelled(
