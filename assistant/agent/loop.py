@@ -107,7 +107,8 @@ class Agent:
         # One message object for every request: the byte-identical prefix prompt caches need.
         self.system_message = SystemMessage(load_prompt(role))
         self.middleware = (CheckToolCalls(self.tools, self.limits,
-                                          nudge_promises=self.small_model),
+                                          nudge_promises=self.small_model,
+                                          small_model=self.small_model),
                            TurnBudget(self.limits, _request_timeout(model), _model_name(model)),
                            RunTools(self.tools))
         self.graph = create_agent(model, list(self.tools), system_prompt=self.system_message,

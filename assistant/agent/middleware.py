@@ -48,6 +48,7 @@ from assistant.agent.protocol import (
     PROMISE_NUDGE,
     correction,
     leaks_protocol,
+    may_want_a_change,
     normalised,
     problems_with,
     promises_action,
@@ -64,6 +65,7 @@ from assistant.agent.turn import (
     _TurnState,
 )
 from assistant.config import Limits
+from assistant.models.json_tools import JsonToolModel
 from store.telemetry import span
 from tools.context import ToolContext
 from tools.order_tools import WRITE_TOOLS
@@ -76,6 +78,10 @@ _NOT_RUN = "Not run, because an earlier call of this step failed."
 
 
 # --- the middleware ----------------------------------------------------------------------------
+def _tool_name(tool: Any) -> str:
+    return str(tool.name if isinstance(tool, BaseTool) else tool.get("name", ""))
+
+
 class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
     """Every model answer, before any of its tool calls runs.
 
@@ -89,7 +95,7 @@ class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
     state_schema = _TurnState
 
     def __init__(self, tools: Sequence[BaseTool], limits: Limits,
-                 nudge_promises: bool = False) -> None:
+                 nudge_promises: bool = False, small_model: bool = False) -> None:
         super().__init__()
         self.tools_by_name = {t.name: t for t in tools}
         self.limits = limits
@@ -97,11 +103,26 @@ class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
         # instead of calling the tool gets the turn's corrective round too. Not for models
         # that stream their words: the user would already have read the promise.
         self.nudge_promises = nudge_promises
+        # Small models also proposed cancellations nobody asked for (an order shown on
+        # request, an instruction hidden in an item's title): while every user message
+        # reads as only asking, the write tools are not offered.
+        self.small_model = small_model
 
     def wrap_model_call(
         self, request: ModelRequest[ToolContext], handler: ModelHandler,
     ) -> ModelResponse[Any]:
         budget = _budget_of(request.state)
+        if self.small_model and not may_want_a_change(
+                [text_of(m.content) for m in request.messages if isinstance(m, HumanMessage)]):
+            callable_now = [_tool_name(t) for t in request.tools
+                            if _tool_name(t) not in WRITE_TOOLS]
+            if isinstance(request.model, JsonToolModel):  # the grammar only: the prompt
+                # keeps every signature, so its cached prefix stays the same bytes
+                request = request.override(model_settings={**request.model_settings,
+                                                           "callable_tools": callable_now})
+            else:
+                request = request.override(tools=[t for t in request.tools
+                                                  if _tool_name(t) in callable_now])
         ai = self._normalised(_answer_of(handler(request)))
         corrected = False
         while (problems := self._problems(ai)) or self._promises(ai):

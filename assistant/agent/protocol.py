@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.tools import BaseTool
@@ -117,6 +118,23 @@ def leaks_protocol(text: str, tool_names: list[str]) -> bool:
 def promises_action(text: str) -> bool:
     """A reply that says the assistant will act, instead of acting."""
     return "?" not in text and bool(_PROMISE.search(text.replace("\u2019", "'")))
+
+
+# What the rules parser reads as only asking or talking: no cancellation can be wanted yet.
+_READ_ONLY = frozenset({Intent.STATUS, Intent.CHECK, Intent.LIST, Intent.GREET, Intent.THANKS,
+                        Intent.HELP, Intent.REASONS, Intent.WHY, Intent.OFFTOPIC,
+                        Intent.HANDOFF})
+
+
+def may_want_a_change(texts: Sequence[str]) -> bool:
+    """Whether any of the user's messages could be asking for a change: anything the rules
+    don't read as only a question, a greeting or thanks ("I don't want the lamp anymore",
+    a bare "yes", something they can't read at all all count)."""
+    for text in texts:
+        commands = understand(text).commands
+        if not commands or any(c.intent not in _READ_ONLY for c in commands):
+            return True
+    return False
 
 
 def asks_only_whether_cancelled(text: str) -> bool:

@@ -60,14 +60,20 @@ class JsonToolModel(BaseChatModel):
     inner: BaseChatModel
     tools: list[dict[str, Any]] = Field(default_factory=list)
     max_tokens: int | None = None  # sent with every request (in `extra_body`, see below)
+    # The tools the grammar lets the model call now (None: all). The prompt shows every
+    # signature whatever this is, so that its prefix stays cached.
+    callable_tools: frozenset[str] | None = None
 
     @property
     def _llm_type(self) -> str:
         return "json-tools"
 
-    def bind_tools(self, tools: Sequence[Any], **_: Any) -> JsonToolModel:  # type: ignore[override]
+    def bind_tools(self, tools: Sequence[Any], *, callable_tools: Sequence[str] | None = None,  # type: ignore[override]
+                   **_: Any) -> JsonToolModel:
         specs = [convert_to_openai_tool(t)["function"] for t in tools]
-        return JsonToolModel(inner=self.inner, tools=specs, max_tokens=self.max_tokens)
+        return JsonToolModel(inner=self.inner, tools=specs, max_tokens=self.max_tokens,
+                             callable_tools=None if callable_tools is None
+                             else frozenset(callable_tools))
 
     def _generate(
         self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -86,7 +92,9 @@ class JsonToolModel(BaseChatModel):
         the client's `max_tokens` is carried over; llama-cpp-python's server reads
         `max_tokens` and ignores `max_completion_tokens`, which the client would send."""
         body = dict(getattr(self.inner, "extra_body", None) or {})
-        schema = answer_schema(tools_now(self.tools, messages), item_ids_seen(messages),
+        tools = [t for t in self.tools
+                 if self.callable_tools is None or t["name"] in self.callable_tools]
+        schema = answer_schema(tools_now(tools, messages), item_ids_seen(messages),
                                order_ids_seen(messages))
         body["response_format"] = {"type": "json_object", "schema": schema}
         if self.max_tokens is not None:

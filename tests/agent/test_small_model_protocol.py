@@ -294,6 +294,29 @@ def test_a_request_to_cancel_is_still_looked_up_not_checked(
     assert conv.send("cancel something from order 112-0000001").tool_names == ["lookup_order"]
 
 
+def offered(server: FakeOpenAI, request: int = -1) -> set[str]:
+    return {b["properties"]["action"]["enum"][0] for b in schema_of(server, request)["oneOf"]}
+
+
+def test_while_the_user_only_asks_no_cancellation_can_be_proposed(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    """A small model proposed cancelling an order the user only asked to see (an item's
+    title said to): while every message only asks, the write tools are not offered."""
+    conv = chat(server, shop_store, reply("It holds headphones and a cable."),
+                reply("You're welcome."), reply("Which reason?"))
+    conv.send("Can you show me what's in order 112-0000001?")
+    conv.send("thanks")
+    assert not offered(server, 0) & {"cancel_items", "request_seller_cancellation",
+                                     "flag_refusal"}
+    assert not offered(server, 1) & {"cancel_items"}
+
+    conv.send("I don't want the headphones anymore")
+    assert "cancel_items" in offered(server, 2)
+    assert system_text(server, 0) == system_text(server, 2)  # the cached prefix is kept
+    assert rows(shop_store, "proposals") == []
+
+
 def test_when_one_named_order_is_found_the_model_still_answers(
     server: FakeOpenAI, shop_store: Store
 ) -> None:
