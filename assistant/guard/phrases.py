@@ -63,6 +63,10 @@ _RAW: list[tuple[Kind, str, bool]] = [
     ("refund", r"\brefunds?\s+(?:issued|sent|processed|initiated|complete|completed|approved|"
                r"done|confirmed|on (?:its|the) way)\b", False),
     ("refund", r"^\W*refund(?:\s+of|:)\s*[£$€]?\d", False),
+    # "The refund is $0.00": an amount stated as the refund is a refund claim (a 1.5B model
+    # said it of an order with no refund at all).
+    ("refund", r"\b(?:the|your|a|total)\s+refund(?:\s+amount)?\s+(?:is|was|will be|comes to|"
+               r"totals|amounts to|of)\s+[£$€]?\s?\d", False),
     ("refund", r"\b(?:i|we)(?:'ve|\s+have)?\s+(?:\w+\s+){0,2}(?:issued|sent|processed|"
                r"initiated|started|arranged|made|put through|approved)\s+(?:a|the|your)\s+"
                r"(?:full\s+)?refunds?\b", False),
