@@ -104,16 +104,17 @@ class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
         # that stream their words: the user would already have read the promise.
         self.nudge_promises = nudge_promises
         # Small models also proposed cancellations nobody asked for (an order shown on
-        # request, an instruction hidden in an item's title): while every user message
-        # reads as only asking, the write tools are not offered.
+        # request, an instruction hidden in an item's title, a parcel asked about while
+        # another proposal waited): when the user's message reads as only asking, the
+        # write tools are not offered this turn.
         self.small_model = small_model
 
     def wrap_model_call(
         self, request: ModelRequest[ToolContext], handler: ModelHandler,
     ) -> ModelResponse[Any]:
         budget = _budget_of(request.state)
-        if self.small_model and not may_want_a_change(
-                [text_of(m.content) for m in request.messages if isinstance(m, HumanMessage)]):
+        said = [text_of(m.content) for m in request.messages if isinstance(m, HumanMessage)]
+        if self.small_model and said and not may_want_a_change(said[-1]):
             callable_now = [_tool_name(t) for t in request.tools
                             if _tool_name(t) not in WRITE_TOOLS]
             if isinstance(request.model, JsonToolModel):  # the grammar only: the prompt

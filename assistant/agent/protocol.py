@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.tools import BaseTool
@@ -126,15 +125,12 @@ _READ_ONLY = frozenset({Intent.STATUS, Intent.CHECK, Intent.LIST, Intent.GREET, 
                         Intent.HANDOFF})
 
 
-def may_want_a_change(texts: Sequence[str]) -> bool:
-    """Whether any of the user's messages could be asking for a change: anything the rules
-    don't read as only a question, a greeting or thanks ("I don't want the lamp anymore",
-    a bare "yes", something they can't read at all all count)."""
-    for text in texts:
-        commands = understand(text).commands
-        if not commands or any(c.intent not in _READ_ONLY for c in commands):
-            return True
-    return False
+def may_want_a_change(text: str) -> bool:
+    """Whether the user's message could be asking for a change: anything the rules don't
+    read as only a question, a greeting or thanks ("I don't want the lamp anymore", "the
+    cable too", a bare "yes", a reason, something they can't read at all all count)."""
+    commands = understand(text).commands
+    return not commands or any(c.intent not in _READ_ONLY for c in commands)
 
 
 def asks_only_whether_cancelled(text: str) -> bool:

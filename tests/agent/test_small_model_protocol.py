@@ -317,6 +317,24 @@ def test_while_the_user_only_asks_no_cancellation_can_be_proposed(
     assert rows(shop_store, "proposals") == []
 
 
+def test_a_question_about_another_order_while_a_proposal_waits_proposes_nothing(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    """The 1.5B model answered "where is my tackle box from <order>?" with a refusal
+    proposal, replacing the cancellation the user was about to confirm."""
+    conv = chat(server, shop_store,
+                answer("cancel_items", order_id="112-0000001", item_ids=["A1"],
+                       reason="no_longer_needed"),
+                reply("Press Confirm to cancel the headphones."),
+                reply("It is on its way."))
+    conv.send("cancel the headphones from 112-0000001, no longer needed")
+    assert "cancel_items" in offered(server, 0)
+    conv.send("unrelated, but where is order 112-0000002?")
+    assert not offered(server, -1) & {"cancel_items", "request_seller_cancellation",
+                                      "flag_refusal"}
+    assert conv.pending is not None and [i["id"] for i in conv.pending["items"]] == ["A1"]
+
+
 def test_when_one_named_order_is_found_the_model_still_answers(
     server: FakeOpenAI, shop_store: Store
 ) -> None:
