@@ -118,3 +118,44 @@ def pending_reminder(proposal: dict[str, Any], *, staff: bool = False) -> str:
             "refusal": "the refusal of"}.get(str(proposal.get("action")), "the change to")
     return (f"Still waiting for your answer: {what} {names} (order {proposal.get('order_id')}). "
             "Press Confirm, or type yes; Keep leaves everything as it is.")
+
+
+def check_summary(entries: list[dict[str, Any]], expected: dict[str, set[str]], *,
+                  staff: bool) -> str:
+    """P14's answer from `check_cancelled`'s orders: what is cancelled, refunded and
+    e-mailed, seller answers, refusals; `expected` (order -> item ids the user expects
+    cancelled) adds what is missing, with where to go."""
+    lines: list[str] = []
+    missing: list[str] = []
+    for entry in entries:
+        oid = str(entry.get("order_id"))
+        items = [i for i in entry.get("items", []) if isinstance(i, dict)]
+        done = [str(i.get("title")) for i in items if i.get("status") == "cancelled"]
+        if done:
+            refunded = money(entry.get("refunded"), entry.get("currency"))
+            lines.append(f"Order {oid}: cancelled — {', '.join(done)}. Refunded so far: "
+                         f"{refunded}; confirmation e-mails sent: "
+                         f"{entry.get('confirmation_emails')}.")
+        for i in items:
+            answer = i.get("seller_request")
+            if answer:
+                state = ("is waiting for the seller's answer (they decide)"
+                         if answer == "pending" else f"was {answer} by the seller")
+                lines.append(f"The cancellation request for {i.get('title')} {state}.")
+            if i.get("refusal_flagged") and i.get("status") != "cancelled":
+                lines.append(f"{i.get('title')}: the returns center expects it back (refusal "
+                             "recorded); the refund follows once it is back.")
+        want = expected.get(oid, set())
+        missing += [str(i.get("title")) for i in items
+                    if str(i.get("id")) in want and i.get("status") != "cancelled"
+                    and not i.get("seller_request") and not i.get("refusal_flagged")]
+    if not lines:
+        only = f" for order {entries[0].get('order_id')}" if len(entries) == 1 else ""
+        lines.append(f"I don't see any cancellation recorded{only}.")
+    if missing:
+        lines.append(f"I don't see a cancellation of {', '.join(missing)}. Please contact "
+                     "support at once so they can look into it" + (" (P14)." if staff else "."))
+    elif not any("cancelled —" in line or "request" in line or "returns center" in line
+                 for line in lines):
+        lines.append("If you expected a cancellation here, please contact support at once.")
+    return "\n".join(lines)

@@ -60,7 +60,7 @@ from langgraph.types import StreamMode
 
 from assistant.agent.memory import text_of
 from assistant.agent.middleware import CheckToolCalls, RunTools, TurnBudget
-from assistant.agent.protocol import asks_only_whether_cancelled, named_orders
+from assistant.agent.protocol import asks_only_whether_cancelled, named_orders, names_items
 from assistant.agent.turn import (
     MODEL_BUSY,
     MODEL_CONFUSED,
@@ -77,6 +77,7 @@ from assistant.agent.turn import (
 )
 from assistant.config import Limits, turn_deadline
 from assistant.models.json_tools import JsonToolModel
+from assistant.render import check_summary
 from prompts import load_prompt
 from store.telemetry import hash_actor
 from tools.context import ToolContext
@@ -125,7 +126,7 @@ class Agent:
         except TurnStopped as stop:
             stop.turn = turn
             raise
-        if (answer := _nothing_found(turn, looked_up)) is not None:
+        if (answer := _nothing_found(turn, looked_up) or _checked(turn, messages)) is not None:
             # Every order the message names is not found (or not an order number): there
             # is nothing for a model to do but say so, which small models got wrong ("I
             # don't need it"), so code says it, in the words the dialogue manager uses.
@@ -190,6 +191,19 @@ def _nothing_found(turn: _Turn, looked_up: list[BaseMessage]) -> str | None:
     lines = dict.fromkeys(str(r.get("message") or "That order was not found.") for r in results)
     text = " ".join(lines)
     return text if "not found" in text.lower() else f"Not found: {text}"
+
+
+def _checked(turn: _Turn, messages: Sequence[BaseMessage]) -> str | None:
+    """P14's answer, when code checked and the message names no item: what the store shows,
+    in fixed words (the 1.5B model said "the item was cancelled" without naming it). A
+    message that names items ("did the scarf go through?") is left to the model, which sees
+    the check and must say what is missing."""
+    results = [e.result for e in turn.events if e.name == "check_cancelled"]
+    if not results or not all(r.get("ok") for r in results) or \
+            names_items(text_of(messages[-1].content)):
+        return None
+    entries = [o for r in results for o in r.get("orders", []) if isinstance(o, dict)]
+    return check_summary(entries, {}, staff=False)
 
 
 def _model_name(model: BaseChatModel) -> str:

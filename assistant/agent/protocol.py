@@ -133,6 +133,12 @@ def may_want_a_change(text: str) -> bool:
     return not commands or any(c.intent not in _READ_ONLY for c in commands)
 
 
+def names_items(text: str) -> bool:
+    """Whether the message points at items by their words ("the scarf")."""
+    return any(r.words and not r.weak for c in understand(text).commands
+               for r in c.selection.refs)
+
+
 def asks_only_whether_cancelled(text: str) -> bool:
     """The rules parser reads the message as nothing but "did it get cancelled?" (P14)."""
     commands = understand(text).commands

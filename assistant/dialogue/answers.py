@@ -10,7 +10,7 @@ from assistant.dialogue import wording
 from assistant.dialogue.facts import ItemFact, OrderFact
 from assistant.dialogue.resolve import resolve
 from assistant.dialogue.turn import DialogueTurn
-from assistant.render import money
+from assistant.render import check_summary, money
 from assistant.understanding.commands import Selection
 
 
@@ -28,7 +28,7 @@ def check(turn: DialogueTurn, sel: Selection, text: str) -> None:
     preparing = s.goal if s.goal is not None and s.goal.item_ids else None
     if preparing is not None:  # asked about before it was confirmed: not missing, not done
         expected.get(str(preparing.order_id), set()).difference_update(preparing.item_ids)
-    said = summary(entries, expected, staff=turn.staff)
+    said = check_summary(entries, expected, staff=turn.staff)
     named = [r for r in sel.refs if r.words and not r.weak]
     if named and not s.done and not _found(sel, shown) and (
             "contact support" not in said):
@@ -112,44 +112,6 @@ def _expected(turn: DialogueTurn, sel: Selection, shown: list[OrderFact]
         out.get(str(turn.pending.get("order_id")), set()).difference_update(
             str(i.get("id")) for i in turn.pending.get("items", []))
     return out
-
-
-def summary(entries: list[dict[str, Any]], expected: dict[str, set[str]], *, staff: bool
-            ) -> str:
-    lines: list[str] = []
-    missing: list[str] = []
-    for entry in entries:
-        oid = str(entry.get("order_id"))
-        items = [i for i in entry.get("items", []) if isinstance(i, dict)]
-        done = [str(i.get("title")) for i in items if i.get("status") == "cancelled"]
-        if done:
-            refunded = money(entry.get("refunded"), entry.get("currency"))
-            lines.append(f"Order {oid}: cancelled — {', '.join(done)}. Refunded so far: "
-                         f"{refunded}; confirmation e-mails sent: "
-                         f"{entry.get('confirmation_emails')}.")
-        for i in items:
-            answer = i.get("seller_request")
-            if answer:
-                state = ("is waiting for the seller's answer (they decide)"
-                         if answer == "pending" else f"was {answer} by the seller")
-                lines.append(f"The cancellation request for {i.get('title')} {state}.")
-            if i.get("refusal_flagged") and i.get("status") != "cancelled":
-                lines.append(f"{i.get('title')}: the returns center expects it back (refusal "
-                             "recorded); the refund follows once it is back.")
-        want = expected.get(oid, set())
-        missing += [str(i.get("title")) for i in items
-                    if str(i.get("id")) in want and i.get("status") != "cancelled"
-                    and not i.get("seller_request") and not i.get("refusal_flagged")]
-    if not lines:
-        only = f" for order {entries[0].get('order_id')}" if len(entries) == 1 else ""
-        lines.append(f"I don't see any cancellation recorded{only}.")
-    if missing:
-        lines.append(f"I don't see a cancellation of {', '.join(missing)}. Please contact "
-                     "support at once so they can look into it" + (" (P14)." if staff else "."))
-    elif not any("cancelled —" in line or "request" in line or "returns center" in line
-                 for line in lines):
-        lines.append("If you expected a cancellation here, please contact support at once.")
-    return "\n".join(lines)
 
 
 # --- what is in an order, and what can be done ---------------------------------------------

@@ -267,12 +267,45 @@ def test_another_customers_order_named_by_number_is_not_found_and_shows_nothing_
 def test_did_it_get_cancelled_is_checked_in_code_before_the_first_model_call(
     server: FakeOpenAI, shop_store: Store
 ) -> None:
-    conv = chat(server, shop_store, reply("Nothing in it has been cancelled."))
+    conv = chat(server, shop_store, reply("Everything in it has been cancelled."))
 
     result = conv.send("did my order 112-0000001 get cancelled?")
 
     assert result.tool_names == ["check_cancelled"]
     assert result.tool_events[0].args == {"order_id": "112-0000001"}
+    assert server.requests == []  # naming no item, the store's answer is told by code
+    assert "I don't see any cancellation recorded for order 112-0000001" in result.text
+    assert "contact support" in result.text
+
+
+def test_after_a_confirmed_cancellation_the_check_names_what_was_cancelled(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    """The 1.5B model answered "did that go through?" with "the item was cancelled"."""
+    conv = chat(server, shop_store,
+                answer("cancel_items", order_id="112-0000001", item_ids=["A1"],
+                       reason="no_longer_needed"),
+                reply("Yes, the item was cancelled."))
+    conv.send("cancel the headphones from 112-0000001, no longer needed")
+    assert conv.pending is not None
+    assert conv.click("confirm", conv.pending["proposal_id"],
+                      conv.pending.get("fingerprint")).outcome is not None
+
+    result = conv.send("Did that cancellation actually go through?")
+
+    assert result.tool_names == ["check_cancelled"]
+    assert "Order 112-0000001: cancelled — Wireless headphones" in result.text
+    assert len(server.requests) == 1  # the proposal's; none for the check
+
+
+def test_a_check_that_names_an_item_is_answered_by_the_model_with_the_check_in_view(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    conv = chat(server, shop_store, reply("I don't see a cancellation of the headphones."))
+
+    result = conv.send("did the headphones from 112-0000001 get cancelled?")
+
+    assert result.tool_names == ["check_cancelled"]
     first = json.dumps(server.requests[0].messages)
     assert "check_cancelled" in first and "if_missing" in first
 
@@ -285,6 +318,7 @@ def test_which_orders_were_cancelled_is_checked_for_the_whole_account(
     result = conv.send("which of my orders have been cancelled?")
 
     assert result.tool_names == ["check_cancelled"] and result.tool_events[0].args == {}
+    assert server.requests == []
 
 
 def test_a_request_to_cancel_is_still_looked_up_not_checked(
