@@ -5,7 +5,7 @@ the client's own `create` sends, byte for byte in meaning, streamed or not."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
@@ -20,6 +20,7 @@ from tests.fakes.openai_server import FakeOpenAI, say
 pytestmark = pytest.mark.usefixtures("loopback_only")
 
 # Headers that differ per request by design (the retry bookkeeping, a fresh idempotency key).
+Provider = Literal["openai", "openai-compatible"]
 PER_REQUEST = {"x-stainless-retry-count", "x-stainless-read-timeout", "idempotency-key",
                "content-length"}
 
@@ -30,7 +31,7 @@ def server() -> Iterator[FakeOpenAI]:
         yield fake
 
 
-def model(server: FakeOpenAI, provider: str = "openai-compatible") -> RescindChatOpenAI:
+def model(server: FakeOpenAI, provider: Provider = "openai-compatible") -> RescindChatOpenAI:
     built = make_model(ModelConfig(provider, "test-model", server.url, api_key="k",
                                    timeout_s=5.0, max_retries=0))
     assert isinstance(built, RescindChatOpenAI)
@@ -67,7 +68,7 @@ def sent(server: FakeOpenAI, create: Any, body: dict[str, Any]) -> tuple[dict[st
 @pytest.mark.parametrize("stream", [True, False])
 @pytest.mark.parametrize("provider", ["openai-compatible", "openai"])
 def test_a_request_goes_over_the_wire_exactly_as_the_clients_own_create_sends_it(
-    server: FakeOpenAI, stream: bool, provider: str,
+    server: FakeOpenAI, stream: bool, provider: Provider,
 ) -> None:
     chat = model(server, provider)
     body = payload(chat, stream)
