@@ -2,11 +2,16 @@
 into the shared cache), starting and stopping it, and what its log says about speed.
 
 The build targets AVX2/FMA/F16C explicitly: the native build crashes on this machine's CPU
-(AMX). The server runs with threads = cores, a RAM prompt cache and a hard cap on tokens
-per request (`llm_serve.py`). Besides the RAM cache (which restores a saved state whose
-tokens share the longest prefix with the new prompt, e.g. the customer prompt after a staff
-dialog), llama-cpp-python keeps the KV cache of the previous request and evaluates only
-what follows the common prefix ("prefix-match hit" in the log).
+(AMX). The server runs with threads = cores and a hard cap on tokens per request
+(`llm_serve.py`). llama-cpp-python keeps the KV cache of the previous request and evaluates
+only what follows the common prefix ("prefix-match hit" in the log); every dialog's prompt
+starts with the same system prefix, so that is what carries from one request to the next.
+
+Its RAM prompt cache (a saved state per request, restored for the longest shared prefix,
+e.g. the customer prompt after a staff dialog) is off unless `RESCIND_LLM_RAM_CACHE=1`: the
+server's memory grew far past the cache's 2 GiB cap (12.5 GB after 11 minutes of the agent
+suite; a second server was killed by the kernel at 13.5 GB), and saving each request's state
+cost time on every request.
 """
 
 from __future__ import annotations
@@ -94,8 +99,9 @@ def server_command(python: Path, model: Path, alias: str, port: int,
         str(python), str(SERVE), "--max-tokens", str(MAX_TOKENS),
         "--model", str(model), "--model_alias", alias, "--host", "127.0.0.1",
         "--port", str(port), "--n_ctx", str(N_CTX), "--n_threads", str(threads),
-        "--n_threads_batch", str(threads), "--cache", "true", "--cache_type", "ram",
-        "--cache_size", str(RAM_CACHE_BYTES),
+        "--n_threads_batch", str(threads),
+        *(["--cache", "true", "--cache_type", "ram", "--cache_size", str(RAM_CACHE_BYTES)]
+          if os.environ.get("RESCIND_LLM_RAM_CACHE") == "1" else ["--cache", "false"]),
         # The default (True) keeps logits of every prompt token: an n_ctx x vocabulary array
         # (5 GB at 8192 x 151,936) and the output layer computed for each prompt token.
         # Only logprobs need it, and the app asks for none.

@@ -9,7 +9,8 @@ message, a second look-up and its result. "Cold" evaluates the whole prompt (its
 prompt starts with a fresh marker, so nothing matches a cached state); "cached" is the next
 request of the same loop after the one that ended with the customer's message: only the
 model's tool call and its result are new. Then a staff
-request, and the customer request again: the RAM cache restores its state. Generation speed
+request, and the customer request again: with `RESCIND_LLM_RAM_CACHE=1` the RAM cache
+restores its state (without it, the shared prefix is evaluated again). Generation speed
 comes from a plain completion forced to 128 tokens. The numbers are the server's own
 (llama.cpp's timings in its log) plus the request's wall time. Not a test: it prints.
 """

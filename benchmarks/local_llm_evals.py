@@ -240,8 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     port = args.port or free_port()
     env = eval_env(os.environ, pin.key, args.mode, port)
     print(f"model: {pin.key} ({model}, sha256 verified)")
-    print(f"server: 127.0.0.1:{port}, n_ctx {N_CTX}, {server_threads()} threads, RAM prompt "
-          f"cache, at most {MAX_TOKENS} tokens per request")
+    ram = "RAM prompt cache" if os.environ.get("RESCIND_LLM_RAM_CACHE") == "1" else \
+        "no RAM prompt cache"
+    print(f"server: 127.0.0.1:{port}, n_ctx {N_CTX}, {server_threads()} threads, {ram}, at "
+          f"most {MAX_TOKENS} tokens per request")
     print("eval environment: " + " ".join(f"{k}={v}" for k, v in sorted(env.items())
                                            if k.startswith("RESCIND_")))
     print(f"dialogs: {len(files)}; reports under {report}")
