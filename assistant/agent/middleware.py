@@ -35,6 +35,7 @@ from langchain.agents.middleware import (
 from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.messages import (
     AIMessage,
+    BaseMessage,
     HumanMessage,
     ToolCall,
     ToolMessage,
@@ -47,11 +48,14 @@ from assistant.agent.memory import text_of
 from assistant.agent.protocol import (
     PROMISE_NUDGE,
     correction,
+    kept_items,
+    kept_note,
     leaks_protocol,
     may_want_a_change,
     normalised,
     problems_with,
     promises_action,
+    titles_seen,
 )
 from assistant.agent.turn import (
     MODEL_CONFUSED,
@@ -124,9 +128,10 @@ class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
             else:
                 request = request.override(tools=[t for t in request.tools
                                                   if _tool_name(t) in callable_now])
+        kept = self._kept(request.messages, said)
         ai = self._normalised(_answer_of(handler(request)))
         corrected = False
-        while (problems := self._problems(ai)) or self._promises(ai):
+        while (problems := self._problems(ai, kept)) or self._promises(ai):
             budget.repairs += 1
             if budget.repairs > _MAX_REPAIRS:
                 if not problems:
@@ -161,7 +166,15 @@ class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
             return ai
         return ai.model_copy(update={"tool_calls": calls})
 
-    def _problems(self, ai: AIMessage) -> dict[str, str]:
+    def _kept(self, messages: Sequence[BaseMessage], said: list[str]) -> dict[str, str]:
+        """Small models: the items (id -> title) the user's message says to keep. A small
+        model proposed exactly the excluded item for "everything but the USB hub"."""
+        if not self.small_model or not said:
+            return {}
+        titles = titles_seen(messages)
+        return {i: titles[i] for i in kept_items(said[-1], titles)}
+
+    def _problems(self, ai: AIMessage, kept: dict[str, str] | None = None) -> dict[str, str]:
         """Tool call id -> what the model must send instead; empty when everything may run."""
         problems = {c["id"] or "": correction(self.tools_by_name.get(c["name"] or ""),
                                               c["name"] or "?", [], self.tools_by_name)
@@ -172,6 +185,9 @@ class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
             if tool is None or fixes:
                 problems[call["id"] or ""] = correction(tool, call["name"], fixes,
                                                         self.tools_by_name)
+            elif kept and call["name"] in WRITE_TOOLS and (
+                    held := {i: kept[i] for i in call["args"].get("item_ids") or () if i in kept}):
+                problems[call["id"] or ""] = kept_note(call["name"], held)
         return problems
 
     def _admit(self, budget: _Budget, calls: list[ToolCall]) -> None:

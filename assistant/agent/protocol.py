@@ -20,18 +20,22 @@ So, before the model is asked anything it can get wrong:
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
+from langchain_core.messages import BaseMessage, ToolMessage
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ValidationError
 
 from assistant.models.json_protocol import signature
-from assistant.understanding.commands import Intent
+from assistant.understanding.commands import Intent, ItemRef
 from assistant.understanding.rules import en
 from assistant.understanding.rules.parser import normalise, understand
+from assistant.understanding.words import content, similar
 from store.domain.model import REASON_LABELS, Reason
 
 log = logging.getLogger(__name__)
@@ -131,6 +135,56 @@ def may_want_a_change(text: str) -> bool:
     cable too", a bare "yes", a reason, something they can't read at all all count)."""
     commands = understand(text).commands
     return not commands or any(c.intent not in _READ_ONLY for c in commands)
+
+
+def kept_items(text: str, items: dict[str, str]) -> list[str]:
+    """Of `items` (id -> title), those the user's message says to keep, as the rules parser
+    reads it: "everything but the USB hub", "all except item 3", "keep the headphones and
+    cancel only the case" (an item that the message also names to cancel is not kept)."""
+    commands = understand(text).commands
+    keep = [r for c in commands for r in c.selection.exclude] + \
+        [r for c in commands if c.intent is Intent.KEEP for r in c.selection.refs]
+    cancel = [r for c in commands if c.intent is not Intent.KEEP for r in c.selection.refs]
+
+    def named(ref: ItemRef, item_id: str, title: str) -> bool:
+        words = content(title)
+        return item_id in ref.ids or (bool(ref.words) and all(
+            any(similar(w, t) for t in words) for w in ref.words))
+
+    return [i for i, title in items.items()
+            if any(named(r, i, title) for r in keep)
+            and not any(named(r, i, title) for r in cancel)]
+
+
+def titles_seen(messages: Sequence[BaseMessage]) -> dict[str, str]:
+    """Item id -> title, from the conversation's tool results."""
+    seen: dict[str, str] = {}
+
+    def collect(data: Any) -> None:
+        if isinstance(data, dict):
+            if isinstance(data.get("id"), str) and isinstance(data.get("title"), str):
+                seen[data["id"]] = data["title"]
+            for value in data.values():
+                collect(value)
+        elif isinstance(data, list):
+            for value in data:
+                collect(value)
+
+    for m in messages:
+        if isinstance(m, ToolMessage):
+            try:
+                collect(json.loads(str(m.content)))
+            except ValueError:
+                continue
+    return seen
+
+
+def kept_note(name: str, kept: dict[str, str]) -> str:
+    """The correction for a write call that holds items the user said to keep."""
+    titles = ", ".join(f"{t} ({i})" for i, t in kept.items())
+    return (f"The user said to keep {titles}. Call {name} again with item_ids that leave "
+            f"{'it' if len(kept) == 1 else 'them'} out (only what the user asked to cancel), "
+            'or answer with "reply" to ask which items.')
 
 
 def names_items(text: str) -> bool:

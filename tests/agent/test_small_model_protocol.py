@@ -369,6 +369,40 @@ def test_a_question_about_another_order_while_a_proposal_waits_proposes_nothing(
     assert conv.pending is not None and [i["id"] for i in conv.pending["items"]] == ["A1"]
 
 
+def test_a_proposal_holding_an_item_the_user_said_to_keep_goes_back_to_the_model(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    """The 1.5B model proposed exactly the USB hub for "everything but the USB hub"."""
+    conv = chat(server, shop_store,
+                answer("cancel_items", order_id="112-0000001", item_ids=["A2"],
+                       reason="no_longer_needed"),
+                answer("cancel_items", order_id="112-0000001", item_ids=["A1"],
+                       reason="no_longer_needed"))
+
+    result = conv.send("cancel everything on order 112-0000001 but the cable, "
+                       "no longer needed")
+
+    note = json.dumps(server.requests[1].messages)
+    assert "The user said to keep USB-C cable (A2)" in note
+    assert result.proposal is not None
+    assert [i["id"] for i in result.proposal["items"]] == ["A1"]
+
+
+def test_naming_an_item_to_cancel_and_another_to_keep_corrects_only_the_kept_one(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    conv = chat(server, shop_store,
+                answer("cancel_items", order_id="112-0000001", item_ids=["A1"],
+                       reason="no_longer_needed"))
+
+    result = conv.send("keep the cable and cancel only the wireless headphones from "
+                       "112-0000001, no longer needed")
+
+    assert len(server.requests) == 1  # nothing to correct
+    assert result.proposal is not None
+    assert [i["id"] for i in result.proposal["items"]] == ["A1"]
+
+
 def test_when_one_named_order_is_found_the_model_still_answers(
     server: FakeOpenAI, shop_store: Store
 ) -> None:
