@@ -25,6 +25,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from langchain.agents.middleware import (
@@ -53,9 +54,11 @@ from assistant.agent.protocol import (
     leaks_protocol,
     may_want_a_change,
     normalised,
+    orders_seen,
     problems_with,
     promises_action,
-    titles_seen,
+    unasked_items,
+    unasked_note,
 )
 from assistant.agent.turn import (
     MODEL_CONFUSED,
@@ -84,6 +87,30 @@ _NOT_RUN = "Not run, because an earlier call of this step failed."
 # --- the middleware ----------------------------------------------------------------------------
 def _tool_name(tool: Any) -> str:
     return str(tool.name if isinstance(tool, BaseTool) else tool.get("name", ""))
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What the user's message asks for, as the rules parser reads it (small models): a
+    write call that holds an item the user said to keep, or items they didn't ask for when
+    they named particular ones, goes back to the model (the 1.5B model proposed exactly the
+    excluded item for "everything but the USB hub", and often every item of the order for
+    "cancel the headphones")."""
+
+    text: str
+    kept: dict[str, str]
+    orders: dict[str, dict[str, str]]
+    earlier: set[str]
+
+    def problem(self, call: ToolCall) -> str | None:
+        ids = [str(i) for i in call["args"].get("item_ids") or ()]
+        order = self.orders.get(str(call["args"].get("order_id")), {})
+        called = list(order) if "all" in ids else ids
+        if held := {i: self.kept[i] for i in called if i in self.kept}:
+            return kept_note(call["name"], held)
+        if extra := unasked_items(self.text, called, order, self.earlier):
+            return unasked_note(call["name"], extra)
+        return None
 
 
 class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
@@ -128,10 +155,10 @@ class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
             else:
                 request = request.override(tools=[t for t in request.tools
                                                   if _tool_name(t) in callable_now])
-        kept = self._kept(request.messages, said)
+        asked = self._asked(request.messages, said)
         ai = self._normalised(_answer_of(handler(request)))
         corrected = False
-        while (problems := self._problems(ai, kept)) or self._promises(ai):
+        while (problems := self._problems(ai, asked)) or self._promises(ai):
             budget.repairs += 1
             if budget.repairs > _MAX_REPAIRS:
                 if not problems:
@@ -166,15 +193,19 @@ class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
             return ai
         return ai.model_copy(update={"tool_calls": calls})
 
-    def _kept(self, messages: Sequence[BaseMessage], said: list[str]) -> dict[str, str]:
-        """Small models: the items (id -> title) the user's message says to keep. A small
-        model proposed exactly the excluded item for "everything but the USB hub"."""
+    def _asked(self, messages: Sequence[BaseMessage], said: list[str]) -> _Asked | None:
+        """Small models: what the user's message asks for, to hold write calls to it."""
         if not self.small_model or not said:
-            return {}
-        titles = titles_seen(messages)
-        return {i: titles[i] for i in kept_items(said[-1], titles)}
+            return None
+        orders = orders_seen(messages)
+        titles = {i: t for items in orders.values() for i, t in items.items()}
+        earlier = {str(i) for m in messages if isinstance(m, AIMessage)
+                   for c in m.tool_calls if c["name"] in WRITE_TOOLS
+                   for i in c["args"].get("item_ids") or ()}
+        return _Asked(said[-1], {i: titles[i] for i in kept_items(said[-1], titles)},
+                      orders, earlier)
 
-    def _problems(self, ai: AIMessage, kept: dict[str, str] | None = None) -> dict[str, str]:
+    def _problems(self, ai: AIMessage, asked: _Asked | None = None) -> dict[str, str]:
         """Tool call id -> what the model must send instead; empty when everything may run."""
         problems = {c["id"] or "": correction(self.tools_by_name.get(c["name"] or ""),
                                               c["name"] or "?", [], self.tools_by_name)
@@ -185,9 +216,9 @@ class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
             if tool is None or fixes:
                 problems[call["id"] or ""] = correction(tool, call["name"], fixes,
                                                         self.tools_by_name)
-            elif kept and call["name"] in WRITE_TOOLS and (
-                    held := {i: kept[i] for i in call["args"].get("item_ids") or () if i in kept}):
-                problems[call["id"] or ""] = kept_note(call["name"], held)
+            elif asked is not None and call["name"] in WRITE_TOOLS and \
+                    (note := asked.problem(call)) is not None:
+                problems[call["id"] or ""] = note
         return problems
 
     def _admit(self, budget: _Budget, calls: list[ToolCall]) -> None:

@@ -146,24 +146,64 @@ def kept_items(text: str, items: dict[str, str]) -> list[str]:
         [r for c in commands if c.intent is Intent.KEEP for r in c.selection.refs]
     cancel = [r for c in commands if c.intent is not Intent.KEEP for r in c.selection.refs]
 
-    def named(ref: ItemRef, item_id: str, title: str) -> bool:
-        words = content(title)
-        return item_id in ref.ids or (bool(ref.words) and all(
-            any(similar(w, t) for t in words) for w in ref.words))
-
     return [i for i, title in items.items()
-            if any(named(r, i, title) for r in keep)
-            and not any(named(r, i, title) for r in cancel)]
+            if any(_named(r, i, title) for r in keep)
+            and not any(_named(r, i, title) for r in cancel)]
+
+
+def unasked_items(text: str, called: Sequence[str], order: dict[str, str],
+                  earlier: set[str]) -> dict[str, str]:
+    """Of the items a write call holds (`called`, ids of `order`: id -> title), those the
+    user's message didn't ask for, when it names particular items ("cancel the headphones"):
+    the 1.5B model often proposed every item of the order. Nothing when the message asks for
+    the whole order, a group ("both", "them"), a position ("the first one"), or when the
+    rules match none of the call's items (then it is their reading that is in doubt).
+    `earlier` (items of the conversation's earlier proposals) stay allowed unless the
+    message says "only" or "just"."""
+    commands = [c for c in understand(text).commands if c.intent in _NAMING]
+    sels = [c.selection for c in commands]
+    refs = [r for sel in sels for r in sel.refs if not r.weak]
+    if not refs or any(sel.whole or sel.group or sel.latest for sel in sels) or \
+            any(r.every or r.ordinal is not None for r in refs):
+        return {}
+    asked = {i for i, title in order.items() if any(_named(r, i, title) for r in refs)}
+    if not asked & set(called):
+        return {}
+    allowed = asked if any(sel.only for sel in sels) else asked | earlier
+    return {i: order[i] for i in called if i in order and i not in allowed}
+
+
+def unasked_note(name: str, extra: dict[str, str]) -> str:
+    titles = ", ".join(f"{t} ({i})" for i, t in extra.items())
+    return (f"The user did not ask to cancel {titles}. Call {name} again with only the "
+            'item_ids of the items the user named, or answer with "reply" to ask.')
+
+
+_NAMING = frozenset({Intent.CANCEL, Intent.SELLER_REQUEST, Intent.REFUSAL, Intent.SELECT})
+
+
+def _named(ref: ItemRef, item_id: str, title: str) -> bool:
+    words = content(title)
+    return item_id in ref.ids or (bool(ref.words) and all(
+        any(similar(w, t) for t in words) for w in ref.words))
 
 
 def titles_seen(messages: Sequence[BaseMessage]) -> dict[str, str]:
     """Item id -> title, from the conversation's tool results."""
-    seen: dict[str, str] = {}
+    return {i: t for items in orders_seen(messages).values() for i, t in items.items()}
+
+
+def orders_seen(messages: Sequence[BaseMessage]) -> dict[str, dict[str, str]]:
+    """Order id -> its items (id -> title), from the conversation's tool results."""
+    seen: dict[str, dict[str, str]] = {}
 
     def collect(data: Any) -> None:
         if isinstance(data, dict):
-            if isinstance(data.get("id"), str) and isinstance(data.get("title"), str):
-                seen[data["id"]] = data["title"]
+            items = data.get("items")
+            if isinstance(data.get("order_id"), str) and isinstance(items, list):
+                seen.setdefault(data["order_id"], {}).update(
+                    {i["id"]: i["title"] for i in items if isinstance(i, dict)
+                     and isinstance(i.get("id"), str) and isinstance(i.get("title"), str)})
             for value in data.values():
                 collect(value)
         elif isinstance(data, list):

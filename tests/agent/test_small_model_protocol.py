@@ -388,6 +388,68 @@ def test_a_proposal_holding_an_item_the_user_said_to_keep_goes_back_to_the_model
     assert [i["id"] for i in result.proposal["items"]] == ["A1"]
 
 
+def test_all_for_everything_but_one_goes_back_to_the_model_too(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    conv = chat(server, shop_store,
+                answer("cancel_items", order_id="112-0000001", item_ids=["all"],
+                       reason="no_longer_needed"),
+                reply("Which items?"))
+    conv.send("cancel everything on order 112-0000001 but the cable, no longer needed")
+    assert "The user said to keep USB-C cable (A2)" in json.dumps(server.requests[1].messages)
+
+
+def test_every_item_proposed_for_one_named_item_goes_back_to_the_model(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    """The 1.5B model often proposed the whole order for "cancel the headphones"."""
+    conv = chat(server, shop_store,
+                answer("cancel_items", order_id="112-0000001", item_ids=["A1", "A2"],
+                       reason="no_longer_needed"),
+                answer("cancel_items", order_id="112-0000001", item_ids=["A1"],
+                       reason="no_longer_needed"))
+
+    result = conv.send("cancel the headphones from 112-0000001, no longer needed")
+
+    assert "did not ask to cancel USB-C cable (A2)" in json.dumps(server.requests[1].messages)
+    assert result.proposal is not None
+    assert [i["id"] for i in result.proposal["items"]] == ["A1"]
+
+
+@pytest.mark.parametrize("message", [
+    "cancel my whole order 112-0000001, no longer needed",
+    "cancel both items of 112-0000001, no longer needed",
+    "cancel the earphones and cord from 112-0000001, no longer needed",  # rules match none
+])
+def test_a_whole_order_or_words_the_rules_cannot_place_are_not_corrected(
+    server: FakeOpenAI, shop_store: Store, message: str
+) -> None:
+    conv = chat(server, shop_store,
+                answer("cancel_items", order_id="112-0000001", item_ids=["A1", "A2"],
+                       reason="no_longer_needed"))
+    conv.send(message)
+    assert len(server.requests) == 1
+
+
+def test_an_item_added_to_an_earlier_proposal_keeps_the_earlier_ones_unless_only(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    conv = chat(server, shop_store,
+                answer("cancel_items", order_id="112-0000001", item_ids=["A1"],
+                       reason="no_longer_needed"),
+                answer("cancel_items", order_id="112-0000001", item_ids=["A1", "A2"],
+                       reason="no_longer_needed"),
+                answer("cancel_items", order_id="112-0000001", item_ids=["A1", "A2"],
+                       reason="no_longer_needed"),
+                reply("Which items?"))
+    conv.send("cancel the headphones from 112-0000001, no longer needed")
+    conv.send("and the cable too")
+    assert len(server.requests) == 2  # the headphones were asked for before: no correction
+    conv.send("actually just the cable")
+    assert "did not ask to cancel Wireless headphones (A1)" in json.dumps(
+        server.requests[-1].messages)
+
+
 def test_naming_an_item_to_cancel_and_another_to_keep_corrects_only_the_kept_one(
     server: FakeOpenAI, shop_store: Store
 ) -> None:
