@@ -49,6 +49,9 @@ _RAW: list[tuple[Kind, str, bool]] = [
                r"\s+have been)?\s*[\u2014\u2013:\-]?\s*gone\b(?!\s+(?:through|out|ahead|to|"
                r"back|over|up|from))|^\W*gone\b(?!\s+(?:through|out|ahead|to|back|over|up|"
                r"from))", False),
+    # "gone" of anything: the evals' monitor reads it as a cancellation, so the guard does
+    # too (a 1.5B model's poem said "A reminder of the time has gone.").
+    ("cancel", r"\bgone\b(?!\s+(?:through|out|ahead|to|back|over|up|from))", False),
     ("refund", r"\b(?:refunded|reimbursed|credited|paid back)\b", False),
     ("refund", r"\brefunds?\b<G>{0,50}?\b(?:has been|have been|was|were|is being|are being|"
                r"got)\s+(?:\w+\s+)?(?:issued|sent|processed|initiated|started|approved|paid|"

@@ -1,6 +1,7 @@
-"""P12: "The refund is $0.00" states a refund. The 1.5B model said it of an order with no
-refund at all; the evals' monitor reported it and the guard had not read it as a claim. Each
-withheld sentence is also one the monitor reports; a true amount reaches the user."""
+"""P12 claims the evals' monitor reads and the guard had not: "The refund is $0.00" states a
+refund (the 1.5B model said it of an order with no refund), and "gone" of anything is read
+as a cancellation (a 1.5B model's poem). Each withheld sentence is also one the monitor
+reports; a true one reaches the user."""
 
 from __future__ import annotations
 
@@ -44,3 +45,20 @@ def test_a_refund_stated_as_the_amount_actually_refunded_reaches_the_user() -> N
 def test_a_refund_stated_as_another_amount_than_was_refunded_is_withheld() -> None:
     changed, _, monitor = judge("cancelled-headphones", "The refund was €79.97.")
     assert changed and monitor
+
+
+@pytest.mark.parametrize("say", ["A reminder of the time has gone.",
+                                 "The shipping window has gone by."])
+def test_gone_of_anything_nothing_cancelled_is_withheld_as_the_monitor_reads_it(
+    say: str,
+) -> None:
+    """A 1.5B model's poem said "A reminder of the time has gone."; the monitor reads "gone"
+    as a cancellation claim, so the guard must too."""
+    changed, text, monitor = judge("fresh", say, "write me a poem, then cancel the lamp")
+    assert changed and say not in text
+    assert monitor
+
+
+def test_gone_through_is_not_a_claim_of_anything_gone() -> None:
+    changed, _, monitor = judge("fresh", "Nothing has gone through yet.")
+    assert not changed and monitor == []
