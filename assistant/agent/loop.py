@@ -60,7 +60,12 @@ from langgraph.types import StreamMode
 
 from assistant.agent.memory import text_of
 from assistant.agent.middleware import CheckToolCalls, RunTools, TurnBudget
-from assistant.agent.protocol import asks_only_whether_cancelled, named_orders, names_items
+from assistant.agent.protocol import (
+    asks_only_whether_cancelled,
+    caller_details,
+    named_orders,
+    names_items,
+)
 from assistant.agent.turn import (
     MODEL_BUSY,
     MODEL_CONFUSED,
@@ -167,13 +172,20 @@ class Agent:
         # 1.5B model looked the order up instead and never checked.
         tool = "check_cancelled" if self.role == "customer" and asks_only_whether_cancelled(
             text) else "lookup_order"
+        # Staff (P2): an order number with the caller's e-mail or postcode is a verification;
+        # the 1.5B model looked the order up and acted without verifying. The core decides
+        # whether the details match, as it does for the model's own call.
+        details = caller_details(text) if self.role == "staff" and orders else {}
+        if details:
+            tool = "verify_caller"
         added: list[BaseMessage] = []
         for order_id in orders or ([None] if tool == "check_cancelled" else []):
             if turn.budget.tool_calls >= self.limits.tool_calls:
                 break
             turn.budget.tool_calls += 1
             call_id = f"call_{uuid.uuid4().hex[:16]}"
-            args = {"order_id": order_id} if order_id else {}
+            args = ({"order_id": order_id, **details} if details else
+                    {"order_id": order_id} if order_id else {})
             ai = AIMessage("", tool_calls=[ToolCall(name=tool, id=call_id, args=args)])
             result = ToolMessage(dump(call(context, tool, args)), tool_call_id=call_id,
                                  name=tool)

@@ -233,6 +233,14 @@ def names_items(text: str) -> bool:
                for r in c.selection.refs)
 
 
+def caller_details(text: str) -> dict[str, str]:
+    """Staff: the caller's e-mail or postcode as the rules parser reads the message (P2)."""
+    read = understand(text)
+    if read.emails:
+        return {"email": read.emails[0]}
+    return {"postcode": read.postcode} if read.postcode else {}
+
+
 def asks_only_whether_cancelled(text: str) -> bool:
     """The rules parser reads the message as nothing but "did it get cancelled?" (P14)."""
     commands = understand(text).commands

@@ -570,6 +570,34 @@ def test_staff_look_ups_by_code_do_not_verify_the_caller(
     assert conv.context.acting_for is None
 
 
+def test_staff_typing_an_order_with_the_callers_e_mail_verifies_by_code(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    """The 1.5B model looked the order up and acted without verifying the caller (P2)."""
+    conv = chat(server, shop_store, reply("Verified. What would she like to cancel?"),
+                actor=SAM, role="staff")
+
+    result = conv.send(f"On the line is Ana, order 112-0000001, account {ANA.email}.")
+
+    assert result.tool_names == ["verify_caller"]
+    assert result.tool_events[0].result["ok"] is True
+    assert conv.context.acting_for == ANA.email
+    assert '"verified":"ana@example.com"' in str(server.requests[0].messages)
+
+
+def test_staff_typing_wrong_details_are_not_verified_by_code_either(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    conv = chat(server, shop_store, reply("Those details don't match; please check them."),
+                actor=SAM, role="staff")
+
+    result = conv.send("caller says order 112-0000001, e-mail someone.else@example.com")
+
+    assert result.tool_names == ["verify_caller"]
+    assert result.tool_events[0].result["ok"] is False
+    assert conv.context.acting_for is None
+
+
 @pytest.mark.parametrize("said, value", [
     ("No longer needed", "no_longer_needed"), ("no-longer-needed", "no_longer_needed"),
     ("I don't need it anymore", "no_longer_needed"), ("Ordered by mistake", "ordered_by_mistake"),
