@@ -20,18 +20,17 @@ So, before the model is asked anything it can get wrong:
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from langchain_core.messages import BaseMessage, ToolMessage
+from langchain_core.messages import BaseMessage
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ValidationError
 
-from assistant.models.json_protocol import signature
+from assistant.models.json_protocol import result_dicts, signature
 from assistant.understanding.commands import Intent, ItemRef
 from assistant.understanding.rules import en
 from assistant.understanding.rules.parser import normalise, understand
@@ -196,26 +195,12 @@ def titles_seen(messages: Sequence[BaseMessage]) -> dict[str, str]:
 def orders_seen(messages: Sequence[BaseMessage]) -> dict[str, dict[str, str]]:
     """Order id -> its items (id -> title), from the conversation's tool results."""
     seen: dict[str, dict[str, str]] = {}
-
-    def collect(data: Any) -> None:
-        if isinstance(data, dict):
-            items = data.get("items")
-            if isinstance(data.get("order_id"), str) and isinstance(items, list):
-                seen.setdefault(data["order_id"], {}).update(
-                    {i["id"]: i["title"] for i in items if isinstance(i, dict)
-                     and isinstance(i.get("id"), str) and isinstance(i.get("title"), str)})
-            for value in data.values():
-                collect(value)
-        elif isinstance(data, list):
-            for value in data:
-                collect(value)
-
-    for m in messages:
-        if isinstance(m, ToolMessage):
-            try:
-                collect(json.loads(str(m.content)))
-            except ValueError:
-                continue
+    for data in result_dicts(messages):
+        items = data.get("items")
+        if isinstance(data.get("order_id"), str) and isinstance(items, list):
+            seen.setdefault(data["order_id"], {}).update(
+                {i["id"]: i["title"] for i in items if isinstance(i, dict)
+                 and isinstance(i.get("id"), str) and isinstance(i.get("title"), str)})
     return seen
 
 

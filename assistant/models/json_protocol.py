@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from typing import Any
 
@@ -106,23 +106,10 @@ def order_ids_seen(messages: Iterable[BaseMessage]) -> list[str]:
             for call in m.tool_calls:
                 if isinstance(value := call["args"].get("order_id"), str) and value:
                     seen.setdefault(value)
-        elif isinstance(m, ToolMessage):
-            try:
-                _collect_order_ids(json.loads(str(m.content)), seen)
-            except ValueError:
-                continue
+    for data in result_dicts(messages):
+        if isinstance(value := data.get("order_id"), str) and value:
+            seen.setdefault(value)
     return list(seen)
-
-
-def _collect_order_ids(data: Any, seen: dict[str, None]) -> None:
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if key == "order_id" and isinstance(value, str) and value:
-                seen.setdefault(value)
-            _collect_order_ids(value, seen)
-    elif isinstance(data, list):
-        for value in data:
-            _collect_order_ids(value, seen)
 
 
 def tools_now(tools: Sequence[dict[str, Any]],
@@ -164,26 +151,31 @@ def _mentions(text: str, name: str) -> bool:
 def item_ids_seen(messages: Iterable[BaseMessage]) -> list[str]:
     """Item ids in the tool results of the conversation, in the order first seen."""
     seen: dict[str, None] = {}
-    for m in messages:
-        if isinstance(m, ToolMessage):
-            try:
-                _collect_ids(json.loads(str(m.content)), seen)
-            except ValueError:
-                continue
+    for data in result_dicts(messages):
+        items = data.get("items")
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                seen.setdefault(item["id"])
     return list(seen)
 
 
-def _collect_ids(data: Any, seen: dict[str, None]) -> None:
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if key == "items" and isinstance(value, list):
-                for item in value:
-                    if isinstance(item, dict) and isinstance(item.get("id"), str):
-                        seen.setdefault(item["id"])
-            _collect_ids(value, seen)
-    elif isinstance(data, list):
-        for value in data:
-            _collect_ids(value, seen)
+def result_dicts(messages: Iterable[BaseMessage]) -> Iterator[dict[str, Any]]:
+    """Every JSON object in the conversation's tool results, nested ones included, in order."""
+    def walk(data: Any) -> Iterator[dict[str, Any]]:
+        if isinstance(data, dict):
+            yield data
+            for value in data.values():
+                yield from walk(value)
+        elif isinstance(data, list):
+            for value in data:
+                yield from walk(value)
+
+    for m in messages:
+        if isinstance(m, ToolMessage):
+            try:
+                yield from walk(json.loads(str(m.content)))
+            except ValueError:
+                continue
 
 
 def _object(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
