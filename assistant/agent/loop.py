@@ -127,18 +127,18 @@ class Agent:
         """Answer the last message of `messages` (memory + the user's new message)."""
         turn = _Turn(_Budget(deadline=turn_deadline(self.limits.turn_timeout_s)))
         try:
-            looked_up = self._look_up_named_orders(messages, context, turn)
+            called = self._calls_by_code(messages, context, turn)
         except TurnStopped as stop:
             stop.turn = turn
             raise
-        if (answer := _nothing_found(turn, looked_up) or _checked(turn, messages)) is not None:
+        if (answer := _nothing_found(turn, called) or _checked(turn, messages)) is not None:
             # Every order the message names is not found (or not an order number): there
             # is nothing for a model to do but say so, which small models got wrong ("I
             # don't need it"), so code says it, in the words the dialogue manager uses.
-            turn.record({"look_up_named_orders": {"messages": [AIMessage(answer)]}})
+            turn.record({"calls_by_code": {"messages": [AIMessage(answer)]}})
             return turn
         modes: list[StreamMode] = ["updates", "messages"] if on_token else ["updates"]
-        inputs = cast(InputAgentState, {"messages": [*messages, *looked_up],
+        inputs = cast(InputAgentState, {"messages": [*messages, *called],
                                         "budget": turn.budget})
         # Tracers of LangChain's own (LangSmith, when LANGSMITH_TRACING is on) group a run
         # by `thread_id` and see who asked only as a digest.
@@ -159,10 +159,12 @@ class Agent:
             raise
         return turn
 
-    def _look_up_named_orders(self, messages: Sequence[BaseMessage], context: ToolContext,
-                              turn: _Turn) -> list[BaseMessage]:
-        """`lookup_order` for each order the user's new message names, as if the model had
-        called it: the same tool, the session's actor, in the turn's record and memory."""
+    def _calls_by_code(self, messages: Sequence[BaseMessage], context: ToolContext,
+                       turn: _Turn) -> list[BaseMessage]:
+        """For each order the user's new message names, the call a small model should make
+        first, made by code as if the model had: `lookup_order`, or `check_cancelled` for a
+        P14 question, or staff's `verify_caller` when the caller's details are given. The
+        same tools, the session's actor, in the turn's record and memory."""
         last = messages[-1] if messages else None
         if not self.small_model or not isinstance(last, HumanMessage):
             return []
@@ -189,15 +191,15 @@ class Agent:
             ai = AIMessage("", tool_calls=[ToolCall(name=tool, id=call_id, args=args)])
             result = ToolMessage(dump(call(context, tool, args)), tool_call_id=call_id,
                                  name=tool)
-            turn.record({"look_up_named_orders": {"messages": [ai, result]}})
+            turn.record({"calls_by_code": {"messages": [ai, result]}})
             added += [ai, result]
         return added
 
 
-def _nothing_found(turn: _Turn, looked_up: list[BaseMessage]) -> str | None:
+def _nothing_found(turn: _Turn, called: list[BaseMessage]) -> str | None:
     """The answer when every look-up by code failed as not found or not an order number."""
     results = [e.result for e in turn.events if e.name in ("lookup_order", "check_cancelled")]
-    if not looked_up or not results or \
+    if not called or not results or \
             any(r.get("code") not in ("not_found", "malformed_id") for r in results):
         return None
     lines = dict.fromkeys(str(r.get("message") or "That order was not found.") for r in results)
