@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from assistant.ui import ownership, pools
 from assistant.ui.history_access import ensure_thread, may_write, own_thread, writer
+from assistant.ui.history_batch import GroupCommit
 from assistant.ui.history_rows import (
     ELEMENT_FIELDS,
     STEP_FIELDS,
@@ -88,6 +89,7 @@ class ChatDataLayer(BaseDataLayer):
         self.engine = engine
         self.max_message_chars = max_message_chars
         self.retries = OrderedRetries()
+        self.commits = GroupCommit(engine, pools.history)
 
     async def _read(self, fn: Callable[[Connection], T]) -> T:
         def run() -> T:
@@ -97,12 +99,8 @@ class ChatDataLayer(BaseDataLayer):
         return await pools.history(run)
 
     async def _write(self, fn: Callable[[Connection], T], what: str, key: str) -> T | None:
-        def run() -> T:
-            with self.engine.begin() as conn:
-                return fn(conn)
-
         # Chainlit fires these as background tasks: never raise, never drop silently.
-        return await self.retries.run(key, lambda: pools.history(run), what)
+        return await self.retries.run(key, lambda: self.commits(fn), what)
 
     async def _save(self, table: Table, key: str, values: dict[str, Any],
                     at: datetime | None, what: str) -> None:
@@ -113,11 +111,8 @@ class ChatDataLayer(BaseDataLayer):
         thread_id = values["thread_id"]
 
         def attempt(final: dict[str, Any]) -> Any:
-            def run() -> bool:
-                with self.engine.begin() as conn:
-                    return save_row(conn, table, key, final, at or now(), who)
-
-            return pools.history(run)
+            return self.commits(lambda conn: save_row(conn, table, key, final, at or now(),
+                                                      who))
 
         await self.retries.run_joining(thread_id, (table.name, key, who), values, attempt,
                                        what)

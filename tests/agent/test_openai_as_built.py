@@ -15,7 +15,7 @@ from assistant.config import ModelConfig
 from assistant.models.openai_chat import RescindChatOpenAI
 from assistant.models.providers import make_model
 from tests.fakes.network import loopback_only  # noqa: F401
-from tests.fakes.openai_server import FakeOpenAI, say
+from tests.fakes.openai_server import FakeOpenAI, call, say
 
 pytestmark = pytest.mark.usefixtures("loopback_only")
 
@@ -58,11 +58,16 @@ def sent(server: FakeOpenAI, create: Any, body: dict[str, Any]) -> tuple[dict[st
     result = create(**body)
     if body.get("stream"):
         with result as chunks:
-            assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+            assert "".join(c["choices"][0]["delta"].get("content") or ""
+                           for c in map(as_json, chunks) if c["choices"])
     else:
-        assert result.choices[0].message.content == "Headphones."
+        assert as_json(result)["choices"][0]["message"]["content"] == "Headphones."
     request = server.requests[-1]
     return request.body, {k: v for k, v in request.headers.items() if k not in PER_REQUEST}
+
+
+def as_json(answer: Any) -> dict[str, Any]:
+    return answer if isinstance(answer, dict) else answer.model_dump()
 
 
 @pytest.mark.parametrize("stream", [True, False])
@@ -95,3 +100,37 @@ def test_the_raw_response_path_is_still_the_clients_own(server: FakeOpenAI) -> N
     raw = chat.client.with_raw_response.create(model="test-model",
                                                messages=[{"role": "user", "content": "hi"}])
     assert raw.parse().choices[0].message.content == "Hi."
+
+
+class _Typed:
+    """The chat-completions resource as the client has it: typed answers."""
+
+    def __init__(self, chat: RescindChatOpenAI) -> None:
+        self._resource = chat.root_client.chat.completions
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._resource, name)
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_langchain_builds_the_same_message_from_the_json_answer_as_from_the_typed_one(
+    server: FakeOpenAI, stream: bool,
+) -> None:
+    plain = model(server)
+
+    def answer(client: Any) -> AIMessage:
+        server.push(call("lookup_order", {"order_id": "112-0000001"}))
+        bound = plain.model_copy(update={"client": client, "streaming": stream})
+        message = bound.bind_tools(list(tool_schemas("customer"))).invoke("what is in 112?")
+        assert isinstance(message, AIMessage)
+        return message
+
+    ours, theirs = answer(plain.client), answer(_Typed(plain))
+    def without_ids(message: AIMessage) -> list[dict[str, Any]]:  # the fake makes fresh ids
+        return [{k: v for k, v in c.items() if k != "id"} for c in message.tool_calls]
+
+    assert without_ids(ours) == without_ids(theirs)
+    assert ours.tool_calls[0]["args"] == {"order_id": "112-0000001"}
+    assert ours.usage_metadata == theirs.usage_metadata
+    assert ours.response_metadata.get("finish_reason") == \
+        theirs.response_metadata.get("finish_reason")
