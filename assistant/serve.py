@@ -40,10 +40,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "rescind serve") -> int:
         os.environ.setdefault("CHAINLIT_APP_ROOT", str(PROJECT))
     spec = find_spec("assistant.ui.app")
     assert spec is not None and spec.origin is not None
-    from chainlit.cli import chainlit_run  # reads CHAINLIT_APP_ROOT when imported
+    from assistant.ui.server import run  # imports Chainlit, which reads CHAINLIT_APP_ROOT
 
-    options = [spec.origin, "--headless", "--host", args.host or settings.web.host,
-               "--port", str(args.port or settings.web.port)]
-    chainlit_run.main(args=[*options, *(["--watch"] if args.watch else [])], prog_name=prog,
-                      standalone_mode=False)
+    run(spec.origin, args.host or settings.web.host, args.port or settings.web.port,
+        watch=args.watch)
     return 0

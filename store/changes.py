@@ -56,7 +56,7 @@ def marks(uow: UnitOfWork, order_ids: Iterable[str]) -> dict[str, str]:
     if not ids:
         return {}
     facts: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    with uow:
+    with uow.reading():
         connection = uow.repo.connection
         for row in connection.execute(_marks_query(connection.dialect.name), {"ids": ids}):
             facts[row[1]].append((row[0], *row[2:2 + ARITY[row[0]]]))

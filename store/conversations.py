@@ -13,7 +13,7 @@ from store.unit_of_work import UnitOfWork
 
 def load_state(uow: UnitOfWork, actor: Actor, thread_id: str) -> dict[str, Any] | None:
     _check(thread_id)
-    with uow:
+    with uow.reading():
         found = uow.threads.get(thread_id)
     if found is None:
         return None

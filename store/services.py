@@ -216,7 +216,7 @@ def discard(uow: UnitOfWork, actor: Actor, thread_id: str | None = None) -> list
 
 def pending_proposal(uow: UnitOfWork, actor: Actor, proposal_id: str) -> ProposalView | None:
     """The proposal as the server holds it, if it belongs to the actor and is still open."""
-    with uow:
+    with uow.reading():
         p = uow.repo.proposal(proposal_id)
         if (p is None or p.actor != actor or p.status is not ProposalStatus.PENDING
                 or p.expired(uow.now())):

@@ -87,7 +87,7 @@ def open_session(uow: UnitOfWork, email: str, provider: str, address: str,
 
 def live_session(uow: UnitOfWork, session_id: str) -> LiveSession | None:
     """The session, if it is neither ended nor past its end."""
-    with uow:
+    with uow.reading():
         row = uow.repo.connection.execute(
             select(SESSIONS.c.account_email, SESSIONS.c.expires_at, SESSIONS.c.revoked_at)
             .where(SESSIONS.c.id == _digest(session_id))

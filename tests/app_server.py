@@ -1,5 +1,6 @@
-"""The real app in a subprocess (`chainlit run assistant/ui/app.py`) on a free port, with its own
-SQLite file seeded with the demo world: what the protocol and browser tests talk to.
+"""The real app in a subprocess (`rescind serve`, as `make run` starts it) on a free port,
+with its own SQLite file seeded with the demo world: what the protocol and browser tests
+talk to.
 
 The model is the product's default, the offline dialogue engine, forced explicitly so a
 developer's OPENAI_* variables never leak into a test run.
@@ -26,7 +27,6 @@ from store.db import Store, open_store
 from store.seed import demo_world, load_world
 
 ROOT = Path(__file__).resolve().parent.parent
-CHAINLIT = Path(sys.executable).parent / "chainlit"
 SECRET = "test-only-secret-" + "s" * 48
 START_TIMEOUT_S = 60.0
 
@@ -89,8 +89,8 @@ def running_app(directory: Path, database_url: str | None = None,
     environment.update(env)  # a test may point the app at another model (a local fake)
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(CHAINLIT), "run", str(ROOT / "assistant" / "ui" / "app.py"), "--host", "127.0.0.1",
-             "--port", str(port), "--headless"],
+            [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1",
+             "--port", str(port)],
             cwd=root, env=environment, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -111,11 +111,11 @@ def _wait_until_up(server: AppServer, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"chainlit exited early:\n{server.log_tail()}")
+            raise RuntimeError(f"the app exited early:\n{server.log_tail()}")
         try:
             if httpx.get(f"{server.url}/auth/config", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"chainlit did not start in {START_TIMEOUT_S}s:\n{server.log_tail()}")
+    raise RuntimeError(f"the app did not start in {START_TIMEOUT_S}s:\n{server.log_tail()}")

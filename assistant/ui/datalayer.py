@@ -94,6 +94,8 @@ class ChatDataLayer(BaseDataLayer):
     async def _read(self, fn: Callable[[Connection], T]) -> T:
         def run() -> T:
             with self.engine.connect() as conn:
+                if conn.dialect.name == "postgresql":  # no BEGIN/ROLLBACK round trips
+                    conn.execution_options(isolation_level="AUTOCOMMIT")
                 return fn(conn)
 
         return await pools.history(run)

@@ -77,10 +77,15 @@ def visible_text(page: Page) -> str:
 def in_view_above_composer(page: Page, target: Locator) -> None:
     """Wholly on screen and not under the composer (the message box at the bottom)."""
     expect(target).to_be_visible()
-    page.wait_for_timeout(300)  # the page's own scrolling settles
-    box = target.bounding_box()
-    composer = page.locator("#chat-input").bounding_box()
     viewport = page.viewport_size or WIDE
+    # The page scrolls itself as the thread's messages arrive; on a loaded machine that can
+    # take longer than a fixed pause, so wait (up to 5 s) for it to settle where it should.
+    for _ in range(25):
+        page.wait_for_timeout(200)
+        box = target.bounding_box()
+        composer = page.locator("#chat-input").bounding_box()
+        if box and composer and box["y"] >= 0 and box["y"] + box["height"] <= composer["y"]:
+            break
     assert box is not None and composer is not None
     assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, box
     assert box["y"] >= 0 and box["y"] + box["height"] <= composer["y"], (box, composer)

@@ -141,3 +141,50 @@ def test_rescind_serve_says_plainly_when_the_database_is_unreachable(tmp_path: P
     assert result.returncode == 1
     assert f"the database at 127.0.0.1:{port}/rescind could not be opened" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text()[-3000:]
+        try:
+            if httpx.get(f"{url}/auth/config", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"rescind serve did not answer in 60 s:\n{log.read_text()[-3000:]}")
+
+
+def test_a_process_that_stops_leaves_the_session_files_of_the_others_on_the_same_root(
+    tmp_path: Path,
+) -> None:
+    """`make serve` runs K processes on one app root; Chainlit deletes its files folder when
+    it stops, which took the other processes' session files (their order cards) with it."""
+    database_url = f"sqlite:///{tmp_path / 'rescind.db'}"
+    seed(database_url)
+    root = app_root(tmp_path)
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for name in ("first", "second"):
+            port, log = free_port(), tmp_path / f"{name}.log"
+            env = _env(DATABASE_URL=database_url, CHAINLIT_AUTH_SECRET=SECRET,
+                       CHAINLIT_APP_ROOT=str(root))
+            with log.open("w") as out:
+                processes.append(subprocess.Popen(
+                    [RESCIND, "serve", "--port", str(port)], cwd=tmp_path, env=env,
+                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True))
+            _up(f"http://127.0.0.1:{port}", processes[-1], log)
+        first, second = processes
+        files = root / ".files"
+        assert (files / f"process-{first.pid}").is_dir()
+        os.killpg(first.pid, signal.SIGTERM)  # a graceful stop: Chainlit's clean-up runs
+        first.wait(timeout=20)
+        assert not (files / f"process-{first.pid}").exists()
+        assert (files / f"process-{second.pid}").is_dir()
+        assert second.poll() is None
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=20)

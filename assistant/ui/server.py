@@ -1,0 +1,67 @@
+"""Chainlit's server started the way `chainlit run` starts it, without two costs of its CLI.
+
+Importing `chainlit.cli` applies `nest_asyncio` to the whole process, for re-entrant event
+loops this app never uses: it swaps asyncio's C tasks and futures for the pure-Python ones
+and runs the loop's scheduling in Python. Under 200 chats the event loop (sockets, HTTP,
+Chainlit's emits) was a third of the process's CPU, and all of it ran on that slower path
+(py-spy, issue 11). The CLI also compresses every websocket frame (per-message deflate):
+CPU on both ends for chat messages of a few hundred bytes. Here it is off unless
+`UVICORN_WS_PER_MESSAGE_DEFLATE` turns it on, as the CLI reads it.
+
+The steps are the CLI's own (`chainlit/cli/__init__.py`, `run_chainlit`): the same config,
+module loading, secret check, `chainlit.md` and LangChain cache set-up, then uvicorn.
+
+One change: each process keeps its sessions' files in a folder of its own. Chainlit keeps
+them under `APP_ROOT/.files` and deletes that folder when its server stops, so with
+`make serve` one process stopping took every other process's files away and their next
+order card failed ("No such file or directory").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import uvicorn
+
+
+def _files_of_this_process() -> Path:
+    """Before `chainlit.server` is imported: it takes the folder by value."""
+    import chainlit.config
+
+    own = Path(chainlit.config.FILES_DIRECTORY) / f"process-{os.getpid()}"
+    own.mkdir(parents=True, exist_ok=True)
+    chainlit.config.FILES_DIRECTORY = own
+    return own
+
+
+def run(target: str, host: str, port: int, *, watch: bool = False) -> None:
+    os.environ["CHAINLIT_HOST"], os.environ["CHAINLIT_PORT"] = host, str(port)
+    from chainlit.auth import ensure_jwt_secret
+    from chainlit.cache import init_lc_cache
+    from chainlit.config import DEFAULT_ROOT_PATH, config, load_module
+    from chainlit.markdown import init_markdown
+
+    config.run.headless = True
+    config.run.watch = watch
+    config.run.host, config.run.port = host, port
+    config.run.root_path = os.environ.get("CHAINLIT_ROOT_PATH", DEFAULT_ROOT_PATH)
+    _files_of_this_process()
+    from chainlit.server import app
+
+    config.run.module_name = target
+    load_module(target)
+    ensure_jwt_secret()  # type: ignore[no-untyped-call]
+    if not (config.code.on_chat_start or config.code.on_message):
+        raise RuntimeError(f"{target} defines no Chainlit handlers")
+    init_markdown(config.root)
+    init_lc_cache()  # type: ignore[no-untyped-call]
+    deflate = os.environ.get("UVICORN_WS_PER_MESSAGE_DEFLATE", "false").lower() in (
+        "true", "1", "yes")
+    server = uvicorn.Server(uvicorn.Config(
+        app, host=host, port=port, ws=os.environ.get("UVICORN_WS_PROTOCOL", "auto"),
+        log_level="error", ws_per_message_deflate=deflate,
+        ssl_certfile=os.environ.get("CHAINLIT_SSL_CERT"),
+        ssl_keyfile=os.environ.get("CHAINLIT_SSL_KEY")))
+    asyncio.run(server.serve())
