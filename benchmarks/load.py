@@ -276,7 +276,9 @@ def report(args: argparse.Namespace, stats: Stats, took: float, stored: int,
     print(f"confirmed cancellations: {stats.confirmed} in {took:.1f} s "
           f"({rate:.1f}/s between the first and the last)")
     print(f"reconnects {stats.reconnects}, proposals confirmed after a reconnect "
-          f"{stats.recovered}, turns answered with a clear failure {stats.clear_failures}")
+          f"{stats.recovered}, confirmed before a drop (told 'already cancelled' after it) "
+          f"{stats.done_before_drop}, turns answered with a clear failure "
+          f"{stats.clear_failures}")
     print(f"history: {stats.sent} user messages answered, {stored} stored "
           f"({max(0, stats.sent - stored)} missing)")
     for said, times in stats.answers.most_common(5):

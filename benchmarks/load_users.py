@@ -40,6 +40,7 @@ class Stats:
     arrived: int = 0  # users whose chat is open (or failed to open)
     reconnects: int = 0
     recovered: int = 0  # proposals confirmed after a reconnect
+    done_before_drop: int = 0  # confirmed, then the answer lost with a killed process
     clear_failures: int = 0  # turns answered with a clear "couldn't" message
     first_confirm_at: float | None = None
     last_confirm_at: float | None = None
@@ -244,11 +245,21 @@ async def cancel_by_chat(user: User, tasks: list[Task], go: asyncio.Event) -> No
                     said = [str(d.get("output")) for e, d in user.events[mark:]
                             if e in ("new_message", "update_message")
                             and d.get("type") != "user_message" and d.get("output")]
-                    user.stats.answers[(said[-1] if said else "(nothing)")[:70]] += 1
+                    last = said[-1] if said else "(nothing)"
+                    if task.title in last and "already cancelled" in last:
+                        # Its Confirm landed just before the process died, and the answer
+                        # was lost with it: done, as the store says (the invariants check it).
+                        user.stats.done_before_drop += 1
+                        break
+                    user.stats.answers[last[:70]] += 1
                     await asyncio.sleep(1.0)
                     continue
-                await user.confirm(payload, task)
-                break
+                if await user.confirm(payload, task):
+                    break
+                # The click failed (counted as an error): as a person would, reconnect and
+                # look again; the proposal is shown again, or the item is cancelled already.
+                user.dropped = True
+                await asyncio.sleep(1.0)
             except (Disconnected, httpx.HTTPError, socketio.exceptions.ConnectionError):
                 user.dropped = True
                 await asyncio.sleep(1.0)
