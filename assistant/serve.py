@@ -43,5 +43,5 @@ def main(argv: Sequence[str] | None = None, prog: str = "rescind serve") -> int:
     from assistant.ui.server import run  # imports Chainlit, which reads CHAINLIT_APP_ROOT
 
     run(spec.origin, args.host or settings.web.host, args.port or settings.web.port,
-        watch=args.watch)
+        watch=args.watch, compress=settings.web.ws_compression)
     return 0

@@ -208,6 +208,8 @@ class WebSettings(Section):
     port: int = _var(8000, "CHAINLIT_PORT", ge=1, le=65535)
     auth_secret: SecretStr | None = _var(None, "CHAINLIT_AUTH_SECRET")
     header_auth: str | None = _var(None, "RESCIND_HEADER_AUTH")
+    # Per-message compression of websocket frames: CPU on both ends for small chat messages.
+    ws_compression: bool = _var(False, "UVICORN_WS_PER_MESSAGE_DEFLATE")
     # Money is shown in the order's currency; an order without one is in this currency.
     currency: str = _var("EUR", "RESCIND_CURRENCY", pattern=r"^[A-Z]{3}$")
     locale: str = _var("en_US", "RESCIND_LOCALE", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")

@@ -6,7 +6,9 @@ and runs the loop's scheduling in Python. Under 200 chats the event loop (socket
 Chainlit's emits) was a third of the process's CPU, and all of it ran on that slower path
 (py-spy, issue 11). The CLI also compresses every websocket frame (per-message deflate):
 CPU on both ends for chat messages of a few hundred bytes. Here it is off unless
-`UVICORN_WS_PER_MESSAGE_DEFLATE` turns it on, as the CLI reads it.
+`UVICORN_WS_PER_MESSAGE_DEFLATE` turns it on (`store.settings.WebSettings`). TLS, a root
+path and the websocket library are left to their defaults: `make serve` puts a proxy in
+front, which is where TLS ends.
 
 The steps are the CLI's own (`chainlit/cli/__init__.py`, `run_chainlit`): the same config,
 module loading, secret check, `chainlit.md` and LangChain cache set-up, then uvicorn.
@@ -36,17 +38,16 @@ def _files_of_this_process() -> Path:
     return own
 
 
-def run(target: str, host: str, port: int, *, watch: bool = False) -> None:
-    os.environ["CHAINLIT_HOST"], os.environ["CHAINLIT_PORT"] = host, str(port)
+def run(target: str, host: str, port: int, *, watch: bool = False,
+        compress: bool = False) -> None:
     from chainlit.auth import ensure_jwt_secret
     from chainlit.cache import init_lc_cache
-    from chainlit.config import DEFAULT_ROOT_PATH, config, load_module
+    from chainlit.config import config, load_module
     from chainlit.markdown import init_markdown
 
     config.run.headless = True
     config.run.watch = watch
     config.run.host, config.run.port = host, port
-    config.run.root_path = os.environ.get("CHAINLIT_ROOT_PATH", DEFAULT_ROOT_PATH)
     _files_of_this_process()
     from chainlit.server import app
 
@@ -57,11 +58,6 @@ def run(target: str, host: str, port: int, *, watch: bool = False) -> None:
         raise RuntimeError(f"{target} defines no Chainlit handlers")
     init_markdown(config.root)
     init_lc_cache()  # type: ignore[no-untyped-call]
-    deflate = os.environ.get("UVICORN_WS_PER_MESSAGE_DEFLATE", "false").lower() in (
-        "true", "1", "yes")
-    server = uvicorn.Server(uvicorn.Config(
-        app, host=host, port=port, ws=os.environ.get("UVICORN_WS_PROTOCOL", "auto"),
-        log_level="error", ws_per_message_deflate=deflate,
-        ssl_certfile=os.environ.get("CHAINLIT_SSL_CERT"),
-        ssl_keyfile=os.environ.get("CHAINLIT_SSL_KEY")))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="error",
+                                           ws_per_message_deflate=compress))
     asyncio.run(server.serve())
