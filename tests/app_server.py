@@ -96,7 +96,7 @@ def running_app(directory: Path, database_url: str | None = None,
         )
     server = AppServer(f"http://127.0.0.1:{port}", database_url, log)
     try:
-        _wait_until_up(server, process)
+        wait_until_up(server, process)
         yield server
     finally:
         os.killpg(process.pid, signal.SIGTERM)  # the group we started, nothing else
@@ -107,7 +107,7 @@ def running_app(directory: Path, database_url: str | None = None,
             process.wait(timeout=10)
 
 
-def _wait_until_up(server: AppServer, process: subprocess.Popen[bytes]) -> None:
+def wait_until_up(server: AppServer, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from assistant import cli
-from tests.app_server import SECRET, app_root, free_port, seed
+from tests.app_server import SECRET, AppServer, app_root, free_port, seed, wait_until_up
 from tests.support import RESCIND, RESCIND_EVALS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,19 +143,6 @@ def test_rescind_serve_says_plainly_when_the_database_is_unreachable(tmp_path: P
     assert "Traceback" not in result.stderr
 
 
-def _up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log.read_text()[-3000:]
-        try:
-            if httpx.get(f"{url}/auth/config", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"rescind serve did not answer in 60 s:\n{log.read_text()[-3000:]}")
-
-
 def test_a_process_that_stops_leaves_the_session_files_of_the_others_on_the_same_root(
     tmp_path: Path,
 ) -> None:
@@ -174,7 +161,8 @@ def test_a_process_that_stops_leaves_the_session_files_of_the_others_on_the_same
                 processes.append(subprocess.Popen(
                     [RESCIND, "serve", "--port", str(port)], cwd=tmp_path, env=env,
                     stdout=out, stderr=subprocess.STDOUT, start_new_session=True))
-            _up(f"http://127.0.0.1:{port}", processes[-1], log)
+            wait_until_up(AppServer(f"http://127.0.0.1:{port}", database_url, log),
+                          processes[-1])
         first, second = processes
         files = root / ".files"
         assert (files / f"process-{first.pid}").is_dir()
