@@ -62,13 +62,17 @@ class GroupCommit:
             batch = [(w, f) for w, f in batch if not f.cancelled()]
             if not batch:
                 continue
+
             def together(b: list[tuple[Callable[[Connection], Any], Any]] = batch) -> Any:
                 return self._together(b)
 
             try:
                 outcomes = await self.run(together)
             except Exception as e:  # each write's caller gets it
-                outcomes = await self._alone_or_failed(batch, e)
+                try:
+                    outcomes = await self._alone_or_failed(batch, e)
+                except Exception as again:  # the pool itself failed: no caller waits forever
+                    outcomes = [_Failed(again)] * len(batch)
             for (_, done), outcome in zip(batch, outcomes, strict=True):
                 if done.done():
                     continue

@@ -103,3 +103,17 @@ def test_each_write_in_a_batch_runs_in_the_context_of_the_session_that_made_it(
     asyncio.run(main())
     assert stored(engine) == {"a1": "ann", "b1": "bob", "a2": "ann"}
     assert commits.batches == 1
+
+
+def test_when_the_pool_itself_fails_every_write_of_the_batch_gets_the_error(
+        engine: Engine) -> None:
+    async def broken(fn: Callable[[], Any]) -> Any:
+        raise RuntimeError("cannot schedule new futures after shutdown")
+
+    commits = GroupCommit(engine, broken)
+
+    async def main() -> list[Any]:
+        return list(await asyncio.wait_for(asyncio.gather(
+            commits(insert("a")), commits(insert("b")), return_exceptions=True), 5))
+
+    assert all(isinstance(o, RuntimeError) for o in asyncio.run(main()))
