@@ -61,7 +61,15 @@ PROPOSAL_TTL = timedelta(minutes=15)
 
 
 # --- reading ------------------------------------------------------------------------------
-def lookup_order(uow: UnitOfWork, actor: Actor, order_id: str) -> OrderView:
+def lookup_order(uow: UnitOfWork, actor: Actor, order_id: str, *,
+                 record: bool = True) -> OrderView:
+    """`record=False` for a customer's screen redrawing their own order (an order card): a
+    read with no audit row and no transaction. Staff reads are always recorded, with the
+    customer they were for."""
+    if not record and not actor.is_staff:
+        with uow.reading():
+            order, histories = _load_with_history(uow, actor, order_id)
+            return _order_view(uow, order, histories)
     with uow:
         order, histories = _load_with_history(uow, actor, order_id)
         view = _order_view(uow, order, histories)

@@ -35,7 +35,8 @@ POLL_S = 1.0  # how soon a change made elsewhere reaches the cards on screen
 def fresh_order(store: Store, actor: Actor, order_id: str) -> dict[str, Any] | None:
     """The order as the store shows it now, or None when the actor may not see it."""
     try:
-        return services.lookup_order(store.uow(), actor, order_id).as_dict()
+        # A redraw, not a look-up the user asked for: a customer's own card isn't audited.
+        return services.lookup_order(store.uow(), actor, order_id, record=False).as_dict()
     except DomainError:
         return None
 

@@ -39,6 +39,23 @@ def test_a_customer_cannot_see_another_customers_order(shop: Store) -> None:
         services.lookup_order(shop.uow(), ANA, "112-0000009")
 
 
+def test_a_card_redraw_is_the_same_view_with_the_same_owner_check_and_no_audit_row(
+    shop: Store,
+) -> None:
+    looked_up = services.lookup_order(shop.uow(), ANA, "112-0000001")
+    redrawn = services.lookup_order(shop.uow(), ANA, "112-0000001", record=False)
+    assert redrawn.as_dict() == looked_up.as_dict()
+    assert len(rows(shop, "audit_log", action="lookup")) == 1
+    with pytest.raises(errors.OrderNotFound):
+        services.lookup_order(shop.uow(), ANA, "112-0000009", record=False)
+
+
+def test_a_staff_card_redraw_is_recorded_with_the_customer_it_was_for(shop: Store) -> None:
+    services.lookup_order(shop.uow(), SAM, "112-0000009", record=False)
+    audit = rows(shop, "audit_log", action="lookup")
+    assert [(a["actor_email"], a["on_behalf_of"]) for a in audit] == [(SAM.email, BOB.email)]
+
+
 def test_another_accounts_order_reads_exactly_like_an_unknown_order(shop: Store) -> None:
     with pytest.raises(errors.OrderNotFound) as other:
         services.lookup_order(shop.uow(), ANA, "112-0000009")
