@@ -66,13 +66,12 @@ def lookup_order(uow: UnitOfWork, actor: Actor, order_id: str, *,
     """`record=False` for a customer's screen redrawing their own order (an order card): a
     read with no audit row and no transaction. Staff reads are always recorded, with the
     customer they were for."""
-    if not record and not actor.is_staff:
-        with uow.reading():
-            order, histories = _load_with_history(uow, actor, order_id)
-            return _order_view(uow, order, histories)
-    with uow:
+    quiet = not record and not actor.is_staff
+    with uow.reading() if quiet else uow:
         order, histories = _load_with_history(uow, actor, order_id)
         view = _order_view(uow, order, histories)
+        if quiet:
+            return view
         uow.repo.audit(
             uow.now(), actor, "lookup", "shown", order_id=order.id,
             on_behalf_of=order.customer_email if actor.is_staff else None,

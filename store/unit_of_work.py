@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from store.domain.errors import StoreUnavailable
 from store.domain.model import utc
+from store.sql.engine import reads_without_transaction
 from store.sql.repository import SqlRepository
 from store.sql.threads import ThreadStates
 from store.telemetry import end_span, start_span
@@ -42,8 +43,7 @@ class UnitOfWork:
     def reading(self) -> UnitOfWork:
         """`with uow.reading(): ...` for a read of one statement, or of several that need no
         common snapshot: on PostgreSQL it runs without BEGIN and ROLLBACK, two round trips
-        of three. (Its default isolation, READ COMMITTED, gives each statement of a
-        transaction a snapshot of its own anyway.) Nothing in it can be committed."""
+        of three (`reads_without_transaction`). Nothing in it can be committed."""
         self._reading = True
         return self
 
@@ -59,9 +59,7 @@ class UnitOfWork:
                                 {"db.system.name": self.engine.dialect.name})
         try:
             self._connection = self.engine.connect()
-            if self._reading and self.engine.dialect.name == "postgresql":
-                self._connection.execution_options(isolation_level="AUTOCOMMIT")
-            else:
+            if not (self._reading and reads_without_transaction(self._connection)):
                 self._connection.begin()
         except (OperationalError, DBAPIError) as e:
             self._reading = False

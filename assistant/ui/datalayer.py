@@ -59,6 +59,7 @@ from store.sql.chat_orm import (
     ChatThreadRow,
     ChatUserRow,
 )
+from store.sql.engine import reads_without_transaction
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -94,8 +95,7 @@ class ChatDataLayer(BaseDataLayer):
     async def _read(self, fn: Callable[[Connection], T]) -> T:
         def run() -> T:
             with self.engine.connect() as conn:
-                if conn.dialect.name == "postgresql":  # no BEGIN/ROLLBACK round trips
-                    conn.execution_options(isolation_level="AUTOCOMMIT")
+                reads_without_transaction(conn)
                 return fn(conn)
 
         return await pools.history(run)

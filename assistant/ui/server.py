@@ -28,14 +28,13 @@ from pathlib import Path
 import uvicorn
 
 
-def _files_of_this_process() -> Path:
+def _files_of_this_process() -> None:
     """Before `chainlit.server` is imported: it takes the folder by value."""
     import chainlit.config
 
     own = Path(chainlit.config.FILES_DIRECTORY) / f"process-{os.getpid()}"
     own.mkdir(parents=True, exist_ok=True)
     chainlit.config.FILES_DIRECTORY = own
-    return own
 
 
 def run(target: str, host: str, port: int, *, watch: bool = False,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
 from store.settings import ServingSettings
@@ -23,6 +23,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", serving.db_pool)
     kwargs.setdefault("max_overflow", serving.db_overflow)
     return create_engine(url, **kwargs)
+
+
+def reads_without_transaction(conn: Connection) -> bool:
+    """On PostgreSQL, run each statement on `conn` as its own transaction: no BEGIN and
+    ROLLBACK round trips around a read. Its default isolation, READ COMMITTED, gives every
+    statement of a transaction a snapshot of its own anyway, so reads see nothing different.
+    Elsewhere (SQLite, where a transaction does hold one snapshot) nothing changes: False."""
+    if conn.dialect.name != "postgresql":
+        return False
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    return True
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
