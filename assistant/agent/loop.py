@@ -112,10 +112,11 @@ class Agent:
         self.tools_by_name = {t.name: t for t in self.tools}
         # One message object for every request: the byte-identical prefix prompt caches need.
         self.system_message = SystemMessage(load_prompt(role))
+        timeout, retries = _client_limits(model)
         self.middleware = (CheckToolCalls(self.tools, self.limits,
                                           nudge_promises=self.small_model,
                                           small_model=self.small_model),
-                           TurnBudget(self.limits, _request_timeout(model), _model_name(model)),
+                           TurnBudget(self.limits, timeout, _model_name(model), retries),
                            RunTools(self.tools))
         self.graph = create_agent(model, list(self.tools), system_prompt=self.system_message,
                                   middleware=self.middleware, context_schema=ToolContext)
@@ -229,13 +230,18 @@ def _model_name(model: BaseChatModel) -> str:
     return name if isinstance(name, str) else model._llm_type
 
 
-def _request_timeout(model: BaseChatModel) -> float | None:
-    """The OpenAI client's per-request timeout, which `TurnBudget` shortens to the turn's
-    deadline. Other models take no timeout option (they get the deadline between calls)."""
-    openai_client = any(c.__module__.startswith("langchain_openai") for c in type(model).__mro__)
-    configured = getattr(model, "request_timeout", None)
+def _client_limits(model: BaseChatModel) -> tuple[float | None, int]:
+    """The OpenAI client's per-request timeout (for JSON tool mode, its inner client's),
+    which `TurnBudget` shortens to the turn's deadline, and the retries `TurnBudget` makes
+    within it (`turn_retries`: `make_model`'s client retries nothing itself). Other models
+    take no timeout option (they get the deadline between calls) and retry nothing here."""
+    client = model.inner if isinstance(model, JsonToolModel) else model
+    openai_client = any(c.__module__.startswith("langchain_openai")
+                        for c in type(client).__mro__)
+    configured = getattr(client, "request_timeout", None)
     if openai_client and isinstance(configured, int | float):
-        return float(configured)
-    return None
+        retries = getattr(client, "turn_retries", 0)
+        return float(configured), retries if isinstance(retries, int) else 0
+    return None, 0
 
 

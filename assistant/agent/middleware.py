@@ -7,7 +7,8 @@ the hooks):
   alone; enforces `Limits.tool_calls`.
 - `TurnBudget` (wrap_model_call, around each request, repairs included): enforces
   `Limits.model_calls` and the turn's deadline, shortens the OpenAI client's request timeout
-  to the time left, measures the model's time, turns a failed request into a clear stop.
+  to the time left, retries a failed request within it, measures the model's time, turns a
+  failed request into a clear stop.
 - `RunTools` (wrap_tool_call): runs a step's calls one at a time in the model's order
   (`create_agent` sends each call to its own task, and LangGraph runs tasks in parallel),
   calls our `@tool` functions with the `ToolNode`'s own `ToolRuntime`, and stops the turn
@@ -60,6 +61,7 @@ from assistant.agent.protocol import (
     unasked_items,
     unasked_note,
 )
+from assistant.agent.retries import MIN_ATTEMPT_S, backoff, retryable
 from assistant.agent.turn import (
     MODEL_CONFUSED,
     MODEL_TIMEOUT,
@@ -232,16 +234,20 @@ class TurnBudget(AgentMiddleware[_TurnState, ToolContext]):
     """Each request to the model: within the turn's budget, and never left to hang.
 
     `request_timeout` is the OpenAI client's own per-request timeout; each request gets the
-    smaller of it and the time the turn has left. Other models take no timeout option: they
-    are held to the deadline between requests.
+    smaller of it and the time the turn has left, and `retries` more attempts on the
+    failures the client would retry, within that time (`assistant.agent.retries`; the
+    client itself then retries nothing). Other models take no timeout option: they are held
+    to the deadline between requests.
     """
 
     state_schema = _TurnState
 
-    def __init__(self, limits: Limits, request_timeout: float | None, model_name: str) -> None:
+    def __init__(self, limits: Limits, request_timeout: float | None, model_name: str,
+                 retries: int = 0) -> None:
         super().__init__()
         self.limits = limits
         self.request_timeout = request_timeout
+        self.retries = retries if request_timeout is not None else 0
         self.model_name = model_name
 
     def wrap_model_call(
@@ -249,24 +255,47 @@ class TurnBudget(AgentMiddleware[_TurnState, ToolContext]):
     ) -> ModelResponse[Any]:
         budget = _budget_of(request.state)
         left = self._admit(budget)
-        if self.request_timeout is not None:  # a request may not outlive the turn
-            settings = {**request.model_settings, "timeout": min(self.request_timeout, left)}
-            request = request.override(model_settings=settings)
-        started = time.perf_counter()  # the request, with create_agent's bind_tools around it
-        try:
-            with span(f"chat {self.model_name}", {"gen_ai.operation.name": "chat",
-                                                   "gen_ai.request.model": self.model_name}):
-                response = handler(request)
-        except Exception as e:
-            raise _model_failure(e) from e
-        finally:
-            took = time.perf_counter() - started
-            budget.model_time_s += took
-            budget.model_call_s.append(took)
+        attempt = 0
+        while True:
+            started = time.perf_counter()  # the request, with create_agent's bind_tools around it
+            try:
+                with span(f"chat {self.model_name}", {"gen_ai.operation.name": "chat",
+                                                       "gen_ai.request.model": self.model_name}):
+                    response = handler(self._bounded(request, left))
+                break
+            except Exception as e:
+                wait = self._retry_wait(e, attempt, budget)
+                if wait is None:
+                    raise _model_failure(e) from e
+                log.info("model call failed (%s); trying again in %.2f s", type(e).__name__,
+                         wait)
+            finally:
+                took = time.perf_counter() - started
+                budget.model_time_s += took
+                budget.model_call_s.append(took)
+            time.sleep(wait)
+            attempt += 1
+            left = budget.time_left()
         answer = response.result[-1] if response.result else None
         if not isinstance(answer, AIMessage):
             raise TurnStopped("model_garbage", MODEL_CONFUSED)
         return ModelResponse(result=[_with_call_ids(answer)])
+
+    def _bounded(self, request: ModelRequest[ToolContext], left: float,
+                 ) -> ModelRequest[ToolContext]:
+        """The request with the time the turn has left as its timeout: a request may not
+        outlive the turn."""
+        if self.request_timeout is None:
+            return request
+        return request.override(model_settings={
+            **request.model_settings, "timeout": min(self.request_timeout, left)})
+
+    def _retry_wait(self, error: Exception, attempt: int, budget: _Budget) -> float | None:
+        """Seconds to wait before trying the request again, or None: don't."""
+        if attempt >= self.retries or isinstance(error, TurnStopped) or not retryable(error):
+            return None
+        wait = backoff(error, attempt)
+        return wait if budget.time_left() - wait >= MIN_ATTEMPT_S else None
 
     def _admit(self, budget: _Budget) -> float:
         """Count one more request, or stop the turn; the time the turn has left."""

@@ -63,17 +63,21 @@ class JsonToolModel(BaseChatModel):
     # The tools the grammar lets the model call now (None: all). The prompt shows every
     # signature whatever this is, so that its prefix stays cached.
     callable_tools: frozenset[str] | None = None
+    # The next request's timeout (`TurnBudget`: the time the turn has left), handed to the
+    # inner client with it.
+    timeout: float | None = None
 
     @property
     def _llm_type(self) -> str:
         return "json-tools"
 
     def bind_tools(self, tools: Sequence[Any], *, callable_tools: Sequence[str] | None = None,  # type: ignore[override]
-                   **_: Any) -> JsonToolModel:
+                   **kwargs: Any) -> JsonToolModel:
         specs = [convert_to_openai_tool(t)["function"] for t in tools]
         return JsonToolModel(inner=self.inner, tools=specs, max_tokens=self.max_tokens,
                              callable_tools=None if callable_tools is None
-                             else frozenset(callable_tools))
+                             else frozenset(callable_tools),
+                             timeout=kwargs.get("timeout"))
 
     def _generate(
         self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -81,7 +85,10 @@ class JsonToolModel(BaseChatModel):
     ) -> ChatResult:
         conversation = _flatten(messages)
         prompt = [*self._instructions(messages), *conversation]
-        answer = self.inner.invoke(prompt, stop=stop, extra_body=self.request_body(messages))
+        timeout = kwargs.get("timeout", self.timeout)  # bind() when toolless, or bind_tools
+        bounds = {} if timeout is None else {"timeout": timeout}
+        answer = self.inner.invoke(prompt, stop=stop, extra_body=self.request_body(messages),
+                                   **bounds)
         message = self.parse(str(answer.content))
         if not message.tool_calls and parrots_examples(str(message.content), conversation):
             message = AIMessage("")  # no answer: the agent says so in fixed words

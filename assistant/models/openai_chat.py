@@ -23,6 +23,10 @@ class RescindChatOpenAI(ChatOpenAI):
     accepts that, llama.cpp's server rejects it. An empty string is valid everywhere.
     """
 
+    # Retries the agent's turn makes itself, within its deadline, for a client made with
+    # `max_retries=0` (`assistant.agent.retries`); 0 for a client that retries on its own.
+    turn_retries: int = 0
+
     def _get_request_payload(
         self, input_: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
     ) -> dict[str, Any]:

@@ -36,7 +36,8 @@ def make_model(config: ModelConfig) -> BaseChatModel:
     if config.provider == "offline":
         raise ConfigError("the offline provider has no chat model: it is the dialogue manager "
                           "with the rules understander (assistant.conversation.factory)")
-    chat = _chat_openai(config)
+    # The agent's turn retries within its deadline (`assistant.agent.retries`), not the client.
+    chat = _chat_openai(config, turn_retries=True)
     if config.tool_mode == "json":
         from assistant.models.json_tools import JsonToolModel
 
@@ -60,7 +61,7 @@ def make_chat(config: ModelConfig) -> BaseChatModel:
     return _chat_openai(config)
 
 
-def _chat_openai(config: ModelConfig) -> RescindChatOpenAI:
+def _chat_openai(config: ModelConfig, turn_retries: bool = False) -> RescindChatOpenAI:
     from assistant.models.openai_chat import RescindChatOpenAI  # only LLM providers pay its import
 
     extra: dict[str, Any] = {}
@@ -79,7 +80,8 @@ def _chat_openai(config: ModelConfig) -> RescindChatOpenAI:
         # Local servers ignore the key, but the client refuses to start without one.
         api_key=config.api_key or "not-needed",
         timeout=config.timeout_s,
-        max_retries=config.max_retries,
+        max_retries=0 if turn_retries else config.max_retries,
+        turn_retries=config.max_retries if turn_retries else 0,
         temperature=config.temperature,
         # Chat Completions is what every OpenAI-compatible server implements.
         use_responses_api=False,

@@ -216,6 +216,46 @@ def test_the_turn_deadline_shortens_the_request_timeout(
     assert reply.error == "model_timeout" and reply.elapsed_s < 3
 
 
+def test_a_timed_out_request_is_tried_again_only_with_the_time_the_turn_has_left(
+    server: FakeOpenAI, http_shop: Store,
+) -> None:
+    # The client's own retry would wait 4 s again after its back-off: told at ~8.5 s. The
+    # turn keeps its last 0.7 s for the answer (`answer_reserve`).
+    conv = chat(server, http_shop, stall(20), stall(20), timeout_s=4, retries=1,
+                limits=Limits(turn_timeout_s=7))
+    reply = conv.send("hello")
+    assert reply.error == "model_timeout" and reply.text == agent_module.MODEL_TIMEOUT
+    assert len(server.requests) == 2 and 6.0 < reply.elapsed_s < 7.0
+
+
+def test_no_retry_starts_that_could_not_finish_before_the_deadline(
+    server: FakeOpenAI, http_shop: Store,
+) -> None:
+    conv = chat(server, http_shop, fail(429, "slow down", retry_after_ms="3000"),
+                say("too late"), retries=2, limits=Limits(turn_timeout_s=2))
+    reply = conv.send("hi")
+    assert reply.error == "model_busy" and reply.text == agent_module.MODEL_BUSY
+    assert len(server.requests) == 1 and reply.elapsed_s < 1.5
+
+
+@pytest.mark.parametrize("streaming", [False, True], ids=["json", "sse"])
+def test_a_failed_request_is_retried_by_the_turn_as_often_as_configured(
+    server: FakeOpenAI, http_shop: Store, streaming: bool,
+) -> None:
+    conv = chat(server, http_shop, fail(503, "overloaded"), fail(500, "internal"),
+                say("Hello!"), retries=2)
+    reply = conv.send("hi", on_token=(lambda _: None) if streaming else None)
+    assert reply.text == "Hello!" and len(server.requests) == 3
+    server.push(fail(503), fail(503), fail(503), say("never asked"))
+    assert conv.send("hi again").error == "model_http_503"
+    assert len(server.requests) == 6  # one request and two retries, not the client's too
+
+
+def test_a_refused_request_is_not_retried(server: FakeOpenAI, http_shop: Store) -> None:
+    conv = chat(server, http_shop, fail(400, "bad request"), say("never asked"), retries=2)
+    assert conv.send("hi").error == "model_http_400" and len(server.requests) == 1
+
+
 def test_malformed_tool_arguments_get_one_corrective_request(
     server: FakeOpenAI, http_shop: Store,
 ) -> None:

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from assistant.agent import Agent, factory
 from assistant.config import DEFAULT_OPENAI_MODEL, ConfigError, Limits, ModelConfig
 from assistant.models.openai_chat import RescindChatOpenAI
-from assistant.models.providers import make_model
+from assistant.models.providers import make_chat, make_model
 from tests.fakes.network import loopback_only  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("loopback_only")
@@ -61,12 +61,14 @@ def test_the_openai_provider_uses_a_current_small_model_unless_told_otherwise() 
     assert custom.model_name == "gpt-4.1-mini" and custom.effective_reasoning_effort is None
 
 
-def test_the_openai_client_gets_the_timeout_retries_and_key() -> None:
+def test_the_openai_client_gets_the_timeout_and_key_and_the_turn_makes_the_retries() -> None:
     env = {"OPENAI_API_KEY": "sk-secret", "RESCIND_MODEL_TIMEOUT": "7.5",
            "RESCIND_MODEL_RETRIES": "3"}
     model = make_model(ModelConfig.from_env(env=env))
     assert isinstance(model, RescindChatOpenAI)
-    assert model.request_timeout == 7.5 and model.max_retries == 3
+    assert model.request_timeout == 7.5
+    assert model.max_retries == 0 and model.turn_retries == 3  # within the turn's deadline
+    assert make_chat(ModelConfig.from_env(env=env)).max_retries == 3  # not a turn: its own
     assert model.model_name == DEFAULT_OPENAI_MODEL and model.reasoning_effort == "low"
     assert isinstance(model.openai_api_key, SecretStr)
     assert model.openai_api_key.get_secret_value() == "sk-secret"

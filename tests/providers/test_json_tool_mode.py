@@ -8,13 +8,13 @@ from collections.abc import Iterator
 import pytest
 
 from assistant.agent import Agent
-from assistant.config import ModelConfig
+from assistant.config import Limits, ModelConfig
 from assistant.conversation import Conversation
 from assistant.models.json_tools import JsonToolModel
 from assistant.models.providers import make_model
 from store.db import Store, memory_store
 from store.seed import load_world
-from tests.fakes.openai_server import FakeOpenAI, say
+from tests.fakes.openai_server import FakeOpenAI, fail, say, stall
 from tests.support import ANA, NOW, business_snapshot, standard_world, status
 
 
@@ -31,10 +31,10 @@ def server() -> Iterator[FakeOpenAI]:
         yield fake
 
 
-def json_model(server: FakeOpenAI) -> JsonToolModel:
+def json_model(server: FakeOpenAI, retries: int = 0) -> JsonToolModel:
     model = make_model(ModelConfig.from_env("openai-compatible", {
-        "OPENAI_BASE_URL": server.url, "RESCIND_MODEL": "local", "RESCIND_MODEL_RETRIES": "0",
-        "RESCIND_TOOL_MODE": "json"}))
+        "OPENAI_BASE_URL": server.url, "RESCIND_MODEL": "local",
+        "RESCIND_MODEL_RETRIES": str(retries), "RESCIND_TOOL_MODE": "json"}))
     assert isinstance(model, JsonToolModel)
     return model
 
@@ -93,3 +93,17 @@ def test_garbage_from_the_model_becomes_text_and_writes_nothing(
     assert first.tool_names == ["lookup_order"] and second.tool_names == ["lookup_order"]
     assert first.proposal is None and second.proposal is None
     assert business_snapshot(shop_store) == before
+
+
+def test_a_json_mode_request_gets_the_turns_deadline_and_its_retries(
+    server: FakeOpenAI, shop_store: Store
+) -> None:
+    # The client's own timeout is 20 s: only the turn's deadline can end this stall.
+    server.push(stall(30))
+    hung = Conversation(Agent(json_model(server), "customer", Limits(turn_timeout_s=1)),
+                        shop_store, ANA).send("hi")
+    assert hung.error == "model_timeout" and hung.elapsed_s < 3
+    server.push(fail(503, "overloaded"), say(json.dumps({"action": "reply", "text": "Hi!"})))
+    chat = Conversation(Agent(json_model(server, retries=1), "customer"), shop_store, ANA)
+    assert chat.send("hi").text == "Hi!"
+    assert len(server.requests) == 3

@@ -48,6 +48,8 @@ def test_money_is_written_with_the_orders_currency_or_the_shops_default() -> Non
     assert money("1234.5", "USD") == "$1,234.50"
     assert money("36", "GBP") == "£36.00"
     assert money("not a number") == "not a number"
+    assert [money(v) for v in ("NaN", "sNaN", "-Infinity")] == ["NaN", "sNaN", "-Infinity"]
+    assert money("59.99", "USD") == "$59.99" and money("59.99") == "€59.99"  # no mix-up
     proposal = {"action": "cancel", "order_id": "112-0000009", "currency": "USD",
                 "items": [{"id": "B1", "title": "Electric kettle", "qty": 1, "amount": "29.99"}],
                 "refund": "29.99", "reason": "other", "reason_text": "The colour was wrong"}
