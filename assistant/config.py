@@ -41,8 +41,8 @@ from store.settings import (
 )
 
 __all__ = ["DEFAULT_OPENAI_MODEL", "MODES", "PROVIDERS", "REASONING_EFFORTS", "TURN_ARRIVED",
-           "ConfigError", "Limits", "Mode", "ModelConfig", "Provider", "choose_provider",
-           "answer_reserve", "turn_deadline"]
+           "ConfigError", "Limits", "Mode", "ModelConfig", "Provider", "answer_reserve",
+           "choose_provider", "turn_deadline"]
 
 DEFAULT_OPENAI_MODEL = "gpt-5.4-mini"
 
