@@ -14,7 +14,7 @@ import chainlit.server
 from chainlit.types import ThreadDict
 from starlette.datastructures import Headers
 
-from assistant.ui import accounts, api, chat, runtime, security
+from assistant.ui import accounts, api, chat, pools, runtime, security
 from assistant.ui import backoffice_hooks as backoffice_hooks  # seller desk, queue, mailer
 from assistant.ui.datalayer import ChatDataLayer
 
@@ -22,6 +22,7 @@ runtime.start()
 runtime.ensure_auth_secret()  # before Chainlit checks for it, right after loading this module
 security.install()  # the request gate, token lifetime, socket limits (assistant/ui/security)
 api.mount(chainlit.server.app)  # the sellers' API and the staff transcript pages
+pools.stamp_arrivals(chainlit.server.sio)  # a turn's deadline counts from the socket
 
 
 @cl.data_layer

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import chainlit as cl
+import chainlit.server
 import pytest
 from chainlit.context import ChainlitContext, context_var
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -161,6 +162,25 @@ def test_the_agent_counts_a_turns_deadline_from_its_arrival_not_its_start(app: A
         TURN_ARRIVED.reset(token)
     assert stopped.value.code == "turn_timeout"
     assert model.started == 0  # no request went out for a turn already out of time
+
+
+async def test_a_messages_arrival_is_when_its_socket_event_was_read() -> None:
+    seen: list[float] = []
+
+    async def chainlits_handler(sid: str, payload: Any) -> None:
+        async def handle() -> None:  # Chainlit's own work on the message comes first
+            await asyncio.sleep(0.2)
+            seen.append(pools.arrived())
+        await asyncio.create_task(handle())
+
+    sio = type("Sio", (), {"handlers": {"/": {"client_message": chainlits_handler}}})()
+    pools.stamp_arrivals(sio)
+    pools.stamp_arrivals(sio)  # once only, however often the app module is loaded
+    read_at = time.monotonic()
+    await sio.handlers["/"]["client_message"]("sid", {})
+    assert seen and abs(seen[0] - read_at) < 0.1  # not 0.2 s later, when our handler ran
+    assert abs(pools.arrived() - time.monotonic()) < 0.05  # outside a message: now
+    assert chainlit.server.sio.handlers["/"]["client_message"].rescind_stamped
 
 
 def test_offline_turns_run_a_few_at_a_time_and_model_turns_many() -> None:
