@@ -19,6 +19,7 @@ import concurrent.futures
 import logging
 
 import chainlit as cl
+from chainlit.step import check_add_step_in_cot, stub_step
 from langchain_core.messages import BaseMessage, HumanMessage
 
 from assistant.conversation import Conversation
@@ -30,20 +31,26 @@ SHOW_TIMEOUT_S = 10.0  # a page that stopped listening must not hold the turn
 
 
 class Working:
-    """The step line "Working on your message", shown once and cleared once."""
+    """The step line "Working on your message", shown once and cleared once.
+
+    Shown, never stored: it goes away when the turn ends, so the chat history has no place
+    for it. Through `Step.send` it cost an upsert and its removal four statements per turn
+    (issue 11), and a process that died mid-turn left it in the thread for good."""
 
     def __init__(self) -> None:
         self.step: cl.Step | None = None
 
     async def show(self) -> None:
         step = cl.Step(name=WORKING, type="tool", show_input=False)
-        await step.send()  # type: ignore[no-untyped-call]
+        # What `Step.send` shows, without its data-layer write.
+        await cl.context.emitter.send_step(
+            step.to_dict() if check_add_step_in_cot(step) else stub_step(step))
         self.step = step
 
     async def clear(self) -> None:
         step, self.step = self.step, None
         if step is not None:
-            await step.remove()  # type: ignore[no-untyped-call]
+            await cl.context.emitter.delete_step(step.to_dict())
 
 
 class GuardedStream:
@@ -89,8 +96,9 @@ class GuardedStream:
         await self.message.stream_token(checked)
 
     async def finish(self) -> None:
-        """The preview gives way to the reply as it is shown when not streamed."""
+        """The preview gives way to the reply as it is shown when not streamed. The preview
+        was only ever streamed, never stored: it leaves the page, with nothing to delete."""
         if self.message is not None:
-            await self.message.remove()  # type: ignore[no-untyped-call]
+            await cl.context.emitter.delete_step(self.message.to_dict())
         await self.working.clear()
 

@@ -110,3 +110,30 @@ async def test_a_signed_out_page_gets_no_step_line_left_behind(
                    if c.args[0] == "delete_message"}
         assert all(s["id"] in removed for s in b.steps() if s["name"] == WORKING)
         assert chat.SIGNED_OUT in b.messages()[-1]
+
+
+async def test_the_step_line_and_the_preview_are_shown_but_never_stored(
+    app: App, browser: BrowserFactory, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stored: list[tuple[str, str]] = []
+    for name in ("create_step", "update_step", "delete_step"):
+        def spy(step: Any, name: str = name) -> Any:
+            stored.append((name, step if isinstance(step, str) else step.get("name", "")))
+            return asyncio.sleep(0)
+        monkeypatch.setattr(app.layer, name, spy)
+    async with browser(ANA.email) as b:
+        await app_module.on_chat_start()
+        session = await chat.current()
+        assert isinstance(session, chat.ChatSession)
+        stream = GuardedStream(session.conversation, "tell me about order 112-0000001",
+                               asyncio.get_running_loop())
+        await stream.start()
+        await asyncio.to_thread(stream.token, TRUE + " Anything else? ")
+        assert stream.message is not None and streamed(b).strip()  # the preview was shown
+        preview, indicator = stream.message.id, stream.working.step
+        assert indicator is not None
+        await stream.finish()
+        removed = {c.args[1]["id"] for c in b.session.emit.call_args_list
+                   if c.args[0] == "delete_message"}
+        assert {preview, indicator.id} <= removed  # gone from the page
+    assert not [s for s in stored if s[1] in (WORKING, preview, indicator.id)], stored
