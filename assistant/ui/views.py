@@ -12,6 +12,8 @@ import uuid
 from typing import Any
 
 import chainlit as cl
+from chainlit.context import local_steps
+from chainlit.utils import utc_now
 
 from assistant.render import money
 from assistant.reply import Reply, ToolEvent
@@ -68,20 +70,27 @@ def session_set(key: str, value: Any) -> None:
 
 async def tool_step(event: ToolEvent, *, staff: bool) -> None:
     """One line per tool call, in plain words. Staff may expand it for the arguments and
-    the result (rule ids included); customers get the line alone: no ids, no JSON."""
+    the result (rule ids included); customers get the line alone: no ids, no JSON.
+
+    Sent once, already finished: the call has run by the time it is shown, and `async with
+    cl.Step` sent it twice (a create, then an update with the same words), two emits and
+    a second history write per tool call (issue 11)."""
     label = wording.step_label(event, staff=staff)
     # The tool's name rides in the step's metadata, off screen: clients and tests tell the
     # steps apart by it, not by their wording.
     meta = {"tool": event.name}
-    if not staff:
-        async with cl.Step(name=label, type="tool", show_input=False, metadata=meta):
-            pass  # nothing to expand: Chainlit shows a step without input or output as a line
-        return
-    async with cl.Step(name=label, type="tool", show_input="json",
-                       language="json", metadata=meta) as step:
+    if not staff:  # nothing to expand: Chainlit shows a step without input or output as a line
+        step = cl.Step(name=label, type="tool", show_input=False, metadata=meta)
+    else:
+        step = cl.Step(name=label, type="tool", show_input="json", language="json",
+                       metadata=meta)
         step.input = json.dumps(event.args, ensure_ascii=False, default=str)
         step.output = json.dumps(event.result, ensure_ascii=False, default=str, indent=1)
         step.is_error = not event.result.get("ok", True)
+    running = local_steps.get() or []  # under the run step, as `async with` puts it
+    step.parent_id = running[-1].id if running else None
+    step.start = step.end = utc_now()  # type: ignore[no-untyped-call]
+    await step.send()  # type: ignore[no-untyped-call]
 
 
 def _item_props(item: dict[str, Any], currency: str | None, *, staff: bool) -> dict[str, Any]:

@@ -60,6 +60,8 @@ def test_a_lying_models_reply_never_reaches_the_page(
     ask(page, "cancel the headphones from order 112-0000001")
 
     expect(page.get_by_text("According to the order system", exact=False).last).to_be_visible()
+    # The streamed preview says it first; the reply replaces it when the turn ends.
+    expect(page.get_by_text("Working on your message")).to_have_count(0)
     shot(page, "20-lying-model-corrected")
     content = page.content()
     assert "I went ahead" not in content and "is on its way" not in content

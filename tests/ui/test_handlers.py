@@ -149,6 +149,22 @@ async def test_staff_may_expand_a_step_for_the_tool_result_with_rule_ids(
         assert '"P5"' in step["output"] and "Electric kettle" in step["output"]
 
 
+async def test_a_tool_line_is_sent_once_already_finished_and_stored_as_sent(
+    app: App, browser: BrowserFactory,
+) -> None:
+    async with browser(SAM.email) as b:
+        await app_module.on_chat_start()
+        await say("Is order 112-0000009 cancellable?")
+        [line] = [m for m in b.events("new_message") if m.get("type") == "tool"]
+        assert line["end"] and line["start"] and '"P5"' in line["output"]
+        assert not [m for m in b.events("update_message") if m.get("type") == "tool"]
+        await settle()
+        thread = await app.layer.get_thread(str(line["threadId"]))
+        assert thread is not None
+        [stored] = [s for s in thread["steps"] if s["id"] == line["id"]]
+        assert stored["output"] == line["output"] and stored["name"] == line["name"]
+
+
 async def test_a_customers_text_and_cards_carry_no_rule_ids(
     app: App, browser: BrowserFactory,
 ) -> None:
