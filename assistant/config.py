@@ -46,9 +46,10 @@ __all__ = ["DEFAULT_OPENAI_MODEL", "MODES", "PROVIDERS", "REASONING_EFFORTS", "T
 
 DEFAULT_OPENAI_MODEL = "gpt-5.4-mini"
 
-# When the message being answered arrived (time.monotonic()), set by the app around a turn
-# it may have queued: the turn's deadline counts from arrival, so time spent waiting for a
-# free slot is time spent (a user never waits longer than RESCIND_TURN_TIMEOUT).
+# When the message being answered arrived (time.monotonic()), set by the app as the message's
+# socket event is read and around a turn it may have queued: the turn's deadline counts from
+# arrival, so time spent waiting for a free slot is time spent (a user never waits longer
+# than RESCIND_TURN_TIMEOUT).
 TURN_ARRIVED: ContextVar[float | None] = ContextVar("rescind_turn_arrived", default=None)
 
 

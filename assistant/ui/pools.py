@@ -130,36 +130,30 @@ async def history(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     return await _run(pools().history, fn, *args, **kwargs)
 
 
-# When the socket read the message being handled (time.monotonic()), set in that event's
-# context by `stamp_arrivals`, so the task Chainlit starts for the message inherits it.
-RECEIVED: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "rescind_message_received", default=None)
-
-
 def arrived() -> float:
-    """The time.monotonic() a message arrived: when its socket event was read (under a
-    burst, Chainlit's own handling took a while before ours began), else now. Pass it to
-    `turn` after any waiting."""
-    received = RECEIVED.get()
-    return time.monotonic() if received is None else received
+    """The time.monotonic() a message arrived: when its socket event was read
+    (`stamp_arrivals`: under a burst, Chainlit's own handling took a while before ours
+    began), else now. Pass it to `turn` after any waiting."""
+    stamped = TURN_ARRIVED.get()
+    return time.monotonic() if stamped is None else stamped
 
 
 def stamp_arrivals(sio: Any) -> None:
-    """Stamp each chat message as its Socket.IO event is read, before Chainlit's handler
-    starts the message's task (which copies the stamp with the context): the turn's
-    deadline, and the answer's, count from there (issue 11: 100 talkers whose model hung
-    were told 0.2 s after a deadline counted from our handler)."""
+    """Stamp each chat message (`TURN_ARRIVED`) as its Socket.IO event is read, before
+    Chainlit's handler starts the message's task, which copies the stamp with the context:
+    the turn's deadline, and the answer's, count from there (issue 11: 100 talkers whose
+    model hung were told 0.2 s after a deadline counted from our handler)."""
     handlers = sio.handlers.get("/", {})
     original = handlers.get("client_message")
     if original is None or getattr(original, "rescind_stamped", False):
         return
 
     async def stamped(sid: str, payload: Any) -> Any:
-        token = RECEIVED.set(time.monotonic())
+        token = TURN_ARRIVED.set(time.monotonic())
         try:
             return await original(sid, payload)
         finally:
-            RECEIVED.reset(token)
+            TURN_ARRIVED.reset(token)
 
     stamped.rescind_stamped = True  # type: ignore[attr-defined]
     handlers["client_message"] = stamped
