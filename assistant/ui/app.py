@@ -14,7 +14,7 @@ import chainlit.server
 from chainlit.types import ThreadDict
 from starlette.datastructures import Headers
 
-from assistant.ui import accounts, api, chat, pools, runtime, security, timestamps
+from assistant.ui import accounts, api, chat, pools, runtime, security
 from assistant.ui import backoffice_hooks as backoffice_hooks  # seller desk, queue, mailer
 from assistant.ui.datalayer import ChatDataLayer
 
@@ -23,7 +23,6 @@ runtime.ensure_auth_secret()  # before Chainlit checks for it, right after loadi
 security.install()  # the request gate, token lifetime, socket limits (assistant/ui/security)
 api.mount(chainlit.server.app)  # the sellers' API and the staff transcript pages
 pools.stamp_arrivals(chainlit.server.sio)  # a turn's deadline counts from the socket
-timestamps.install()  # no 1 ms sleep on the event loop per message and step
 
 
 @cl.data_layer
