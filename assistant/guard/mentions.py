@@ -5,6 +5,7 @@ cable's" the USB-C cable, "A1" item A1, "order 112-0000001" all of that order.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,6 +51,23 @@ def _norm(word: str) -> str:
     return w
 
 
+@functools.lru_cache(maxsize=4096)
+def _named(kind: str, name: str) -> re.Pattern[str]:
+    """Where a text names this order, title, seller or item id. Compiled once per name: the
+    names are the users' own, far more than `re`'s cache of 512 patterns holds, so with a
+    few hundred chats every reply check compiled its patterns again (issue 11)."""
+    literal = re.escape(name)
+    if kind == "order":
+        return re.compile(rf"(?:\b(?:your\s+|the\s+|this\s+)?orders?\s*"
+                          rf"(?:#|number\s+|no\.?\s*)?)?(?<![\w\-]){literal}(?![\w\-]|\.\d)",
+                          re.IGNORECASE)
+    if kind == "title":
+        return re.compile(rf"(?<!\w){literal}(?:'s|s)?(?!\w)", re.IGNORECASE)
+    if kind == "seller":
+        return re.compile(rf"(?<!\w){literal}(?!\w)", re.IGNORECASE)
+    return re.compile(rf"(?<![\w\-]){literal}(?![\w\-])", re.IGNORECASE)
+
+
 class Lexicon:
     """Every name the facts know, and where a text uses them."""
 
@@ -83,22 +101,18 @@ class Lexicon:
             found.append(Mention(start, end, kind, frozenset(items), order_id))
 
         for oid in sorted(self._orders, key=len, reverse=True):
-            rx = (rf"(?:\b(?:your\s+|the\s+|this\s+)?orders?\s*(?:#|number\s+|no\.?\s*)?)?"
-                  rf"(?<![\w\-]){re.escape(oid)}(?![\w\-]|\.\d)")
-            for m in re.finditer(rx, text, re.IGNORECASE):
+            for m in _named("order", oid).finditer(text):
                 claim(m.start(), m.end(), "order", self._orders[oid], oid)
         for title in self._titles:
-            for m in re.finditer(rf"(?<!\w){re.escape(title)}(?:'s|s)?(?!\w)", text,
-                                 re.IGNORECASE):
+            for m in _named("title", title).finditer(text):
                 claim(m.start(), m.end(), "item",
                       [i for i, f in self.items.items() if f.title == title])
         for seller, items in sorted(self._sellers.items(), key=lambda s: -len(s[0])):
-            for m in re.finditer(rf"(?<!\w){re.escape(seller)}(?!\w)", text, re.IGNORECASE):
+            for m in _named("seller", seller).finditer(text):
                 claim(m.start(), m.end(), "seller", items)
         for item_id in self.items:
             if any(c.isdigit() for c in item_id):
-                for m in re.finditer(rf"(?<![\w\-]){re.escape(item_id)}(?![\w\-])", text,
-                                     re.IGNORECASE):
+                for m in _named("item", item_id).finditer(text):
                     claim(m.start(), m.end(), "item", [item_id])
         self._partial_titles(text, claim)
         for m in _ORDER_REF.finditer(text):
