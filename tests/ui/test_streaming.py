@@ -31,16 +31,22 @@ def streamed(b: Any) -> str:
     return out
 
 
+async def started_stream() -> GuardedStream:
+    """A chat opened in the current browser, and a turn's preview started in it."""
+    await app_module.on_chat_start()
+    session = await chat.current()
+    assert isinstance(session, chat.ChatSession)
+    stream = GuardedStream(session.conversation, "tell me about order 112-0000001",
+                           asyncio.get_running_loop())
+    await stream.start()
+    return stream
+
+
 async def test_only_complete_sentences_the_guard_passed_reach_the_page(
     app: App, browser: BrowserFactory,
 ) -> None:
     async with browser(ANA.email) as b:
-        await app_module.on_chat_start()
-        session = await chat.current()
-        assert isinstance(session, chat.ChatSession)
-        stream = GuardedStream(session.conversation, "tell me about order 112-0000001",
-                               asyncio.get_running_loop())
-        await stream.start()
+        stream = await started_stream()
         assert [s["name"] for s in b.steps()] == [WORKING]  # the indicator, before any word
 
         def model(words: str) -> None:
@@ -122,12 +128,7 @@ async def test_the_step_line_and_the_preview_are_shown_but_never_stored(
             return asyncio.sleep(0)
         monkeypatch.setattr(app.layer, name, spy)
     async with browser(ANA.email) as b:
-        await app_module.on_chat_start()
-        session = await chat.current()
-        assert isinstance(session, chat.ChatSession)
-        stream = GuardedStream(session.conversation, "tell me about order 112-0000001",
-                               asyncio.get_running_loop())
-        await stream.start()
+        stream = await started_stream()
         await asyncio.to_thread(stream.token, TRUE + " Anything else? ")
         assert stream.message is not None and streamed(b).strip()  # the preview was shown
         preview, indicator = stream.message.id, stream.working.step
