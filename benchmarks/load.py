@@ -38,7 +38,7 @@ import httpx
 import psycopg
 from sqlalchemy import Engine
 
-from benchmarks import load_checks
+from benchmarks import load_checks, load_cpu
 from benchmarks.load_users import (
     Stats,
     User,
@@ -179,7 +179,8 @@ async def inject(fault: str, at_s: float, db_name: str, logs: Path, base: int) -
 
 
 async def run_users(proxy: str, tasks: dict[str, list], model_fault: bool,  # type: ignore[type-arg]
-                    fault: str, db_name: str, logs: Path, base: int) -> tuple[Stats, float]:
+                    fault: str, db_name: str, logs: Path, base: int,
+                    pids: list[int]) -> tuple[Stats, float, load_cpu.Snapshot]:
     stats = Stats()
     emails = list(tasks)
     ramp_s = max(2.0, len(emails) / ARRIVALS_PER_S)  # sign-ins are CPU work (Argon2)
@@ -198,6 +199,7 @@ async def run_users(proxy: str, tasks: dict[str, list], model_fault: bool,  # ty
     running = [asyncio.create_task(one(i, u)) for i, u in enumerate(users)]
     while stats.arrived < len(users):  # every chat open (sign-ins are over)
         await asyncio.sleep(0.1)
+    cpu_at_go = load_cpu.snapshot(pids)
     go.set()  # every chat at once, from here
     started_at = time.monotonic()
     probes = asyncio.create_task(sign_in_probes(proxy, emails, stats, stop))
@@ -209,7 +211,7 @@ async def run_users(proxy: str, tasks: dict[str, list], model_fault: bool,  # ty
         await probes
         await injector  # the database is back before anything is checked
         await asyncio.gather(*(u.close() for u in users), return_exceptions=True)
-    return stats, time.monotonic() - started_at
+    return stats, time.monotonic() - started_at, cpu_at_go
 
 
 def settle_history(engine: Engine, sent: int, wait_s: float = 30) -> int:
@@ -254,17 +256,20 @@ def main() -> int:
             backends = [f"http://127.0.0.1:{base + i}" for i in range(args.processes)]
             wait_ready([*backends, proxy])
             warm_up(backends)
-            stats, took = asyncio.run(run_users(proxy, tasks, model_fault, args.fault,
-                                                db_name, work, base))
+            pids = load_cpu.app_pids(work, base, args.processes)
+            stats, took, cpu_at_go = asyncio.run(run_users(proxy, tasks, model_fault,
+                                                           args.fault, db_name, work, base,
+                                                           pids))
             engine = open_store(url, migrate=False).engine
             stored = settle_history(engine, stats.sent)
+            cpu = load_cpu.describe(cpu_at_go, load_cpu.snapshot(pids), stats.confirmed)
             broken = load_checks.invariants(engine, stats.told_cancelled)
             engine.dispose()
-    return report(args, stats, took, stored, broken, work)
+    return report(args, stats, took, stored, broken, work, cpu)
 
 
 def report(args: argparse.Namespace, stats: Stats, took: float, stored: int,
-           broken: list[str], work: Path) -> int:
+           broken: list[str], work: Path, cpu: str) -> int:
     span = (stats.last_confirm_at or 0) - (stats.first_confirm_at or 0)
     rate = stats.confirmed / span if span > 0 else 0.0
     print(f"machine: {os.cpu_count()} cores, {sys.platform}; logs in {work}")
@@ -279,6 +284,7 @@ def report(args: argparse.Namespace, stats: Stats, took: float, stored: int,
           f"{stats.recovered}, confirmed before a drop (told 'already cancelled' after it) "
           f"{stats.done_before_drop}, turns answered with a clear failure "
           f"{stats.clear_failures}")
+    print(cpu)
     print(f"history: {stats.sent} user messages answered, {stored} stored "
           f"({max(0, stats.sent - stored)} missing)")
     for said, times in stats.answers.most_common(5):
