@@ -68,7 +68,7 @@ class ChatSession:
     async def on_message(self, text: str, working: streaming.Working | None = None,
                          arrived: float | None = None) -> Reply | None:
         """`working`: the step line, when the caller showed it already (`on_message` below);
-        it is cleared before the reply is shown."""
+        it goes once the reply is on the page."""
         working = working or streaming.Working()
         try:
             if refusal := limits.refusal_for(text):  # nothing of it reaches the conversation
@@ -84,7 +84,7 @@ class ChatSession:
                 if not admitted:  # at once, rather than a turn that starts too late to finish
                     reply = Reply(pools.BUSY, error="busy")
                 elif self.streams:
-                    reply = await self._streamed(text, arrived, working)
+                    return await self._streamed(text, arrived, working)
                 else:
                     reply = await pools.turn(arrived, self.conversation.send, text)
                 await working.clear()
@@ -95,12 +95,16 @@ class ChatSession:
 
     async def _streamed(self, text: str, arrived: float, working: streaming.Working) -> Reply:
         """A step line at once, then the sentences the reply guard released, as they come;
-        the reply itself is then shown as always (assistant/ui/streaming.py)."""
+        the reply itself is then shown as always (assistant/ui/streaming.py), and only then
+        do the preview and the step line go: removed first, they left the page a moment with
+        neither the preview nor the reply (a browser test caught that moment)."""
         stream = streaming.GuardedStream(self.conversation, text, asyncio.get_running_loop(),
                                          working)
         await stream.start()
         try:
-            return await pools.turn(arrived, self.conversation.send, text, stream.token)
+            reply = await pools.turn(arrived, self.conversation.send, text, stream.token)
+            await self.show(reply)
+            return reply
         finally:
             await stream.finish()
 

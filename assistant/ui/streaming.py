@@ -7,9 +7,9 @@ through the reply guard's sentence gate (`ReplyGuard.gate`), and only a sentence
 has released (checked against the store, corrected or dropped) reaches the page. The guard
 here knows the conversation up to the user's message, not this turn's tool results: it can
 only be stricter than the final review (a claim it can't place is not shown). When the turn
-ends, the preview and the step line are removed and the reply is shown as every reply is:
-the engine's fully reviewed text, its tool steps, cards and buttons. So nothing on screen
-ever skipped the guard.
+ends, the reply is shown as every reply is (the engine's fully reviewed text, its tool steps,
+cards and buttons), then the preview and the step line are removed. So nothing on screen
+ever skipped the guard, and the page is never left with neither.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import chainlit as cl
 import pytest
 
 import assistant.ui.app as app_module
+from assistant.reply import Reply
 from assistant.ui import chat
 from assistant.ui.streaming import WORKING, GuardedStream
 from tests.support import ANA
@@ -96,6 +97,35 @@ async def test_the_step_line_goes_out_before_the_sign_in_check_and_the_turn(
         [indicator] = [s for s in b.steps() if s["name"] == WORKING]
         assert indicator["id"] in removed  # and gone once the reply is there
         assert any("order system" in m for m in b.messages())
+
+
+async def test_the_reply_is_on_the_page_before_its_preview_and_the_step_line_go(
+    app: App, browser: BrowserFactory, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Never a moment with neither the preview nor the reply: a browser reading the page
+    once the step line had gone once found neither."""
+    async with browser(ANA.email) as b:
+        await app_module.on_chat_start()
+        session = await chat.current()
+        assert isinstance(session, chat.ChatSession)
+        session.streams = True
+
+        def send(text: str, on_token: Any = None) -> Reply:
+            for word in (TRUE + " Anything else? ").split(" "):
+                on_token(word + " ")
+            return Reply(TRUE + " Anything else?")
+
+        monkeypatch.setattr(session.conversation, "send", send)
+        await app_module.on_message(cl.Message(content="tell me about order 112-0000001"))
+        events = [(c.args[0], c.args[1]) for c in b.session.emit.call_args_list
+                  if isinstance(c.args[1], dict)]
+        assert streamed(b).strip()  # there was a preview
+        [shown_at] = [i for i, (name, data) in enumerate(events) if name == "new_message"
+                      and data.get("type") == "assistant_message" and TRUE in str(
+                          data.get("output"))]
+        removed_at = [i for i, (name, _) in enumerate(events) if name == "delete_message"]
+        assert len(removed_at) == 2  # the preview and the step line
+        assert shown_at < min(removed_at)
 
 
 async def test_a_signed_out_page_gets_no_step_line_left_behind(
