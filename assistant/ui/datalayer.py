@@ -25,17 +25,16 @@ from chainlit.element import ElementDict
 from chainlit.step import StepDict
 from chainlit.types import (
     Feedback,
-    PageInfo,
     PaginatedResponse,
     Pagination,
     ThreadDict,
     ThreadFilter,
 )
 from chainlit.user import PersistedUser, User
-from sqlalchemy import Connection, Engine, Table, delete, exists, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from assistant.ui import ownership, pools
+from assistant.ui import history_reads, ownership, pools
 from assistant.ui.history_access import ensure_thread, may_write, own_thread, writer
 from assistant.ui.history_batch import GroupCommit
 from assistant.ui.history_rows import (
@@ -47,18 +46,10 @@ from assistant.ui.history_rows import (
     iso,
     now,
     show_input_in,
-    step_dict,
-    thread_dict,
 )
 from assistant.ui.history_save import save_row
 from assistant.ui.history_writes import OrderedRetries
-from store.sql.chat_orm import (
-    ChatElementRow,
-    ChatFeedbackRow,
-    ChatStepRow,
-    ChatThreadRow,
-    ChatUserRow,
-)
+from store.sql.chat_orm import ELEMENTS, FEEDBACKS, STEPS, THREADS, USERS
 from store.sql.engine import reads_without_transaction
 
 log = logging.getLogger(__name__)
@@ -71,16 +62,12 @@ def _queued(fn: F) -> F:
     that never says anything leaves no empty thread behind."""
     return cast(F, queue_until_user_message()(fn))  # type: ignore[no-untyped-call]
 
-USERS: Table = ChatUserRow.__table__  # type: ignore[assignment]
-THREADS: Table = ChatThreadRow.__table__  # type: ignore[assignment]
-STEPS: Table = ChatStepRow.__table__  # type: ignore[assignment]
-ELEMENTS: Table = ChatElementRow.__table__  # type: ignore[assignment]
-FEEDBACKS: Table = ChatFeedbackRow.__table__  # type: ignore[assignment]
 
-THREAD_LIST_LIMIT = 500  # per user, for the history sidebar
 MAX_MESSAGE_CHARS = 4000  # the default; the app passes RESCIND_MAX_MESSAGE_CHARS
 MAX_STEP_CHARS = 200_000  # a tool's output or a reply: far above anything the app writes
 SESSION_KEY = "sid"  # the sign-in session id in a user's token metadata
+
+
 class ChatDataLayer(BaseDataLayer):
     """Chainlit's persistence on the store's engine. Blocking SQL runs in the history pool;
     writes are serialised per thread, so a step's create and its updates land in the order
@@ -162,31 +149,7 @@ class ChatDataLayer(BaseDataLayer):
         return await self._read(q)
 
     async def get_thread(self, thread_id: str) -> ThreadDict | None:
-        return await self._read(lambda conn: self._thread(conn, thread_id))
-
-    def _thread(self, conn: Connection, thread_id: str) -> ThreadDict | None:
-        row = conn.execute(select(THREADS).where(THREADS.c.id == thread_id)).first()
-        if row is None:
-            return None
-        feedback = {
-            f.for_id: {"forId": f.for_id, "id": f.id, "value": f.value, "comment": f.comment}
-            for f in conn.execute(
-                select(FEEDBACKS).where(FEEDBACKS.c.for_id.in_(
-                    select(STEPS.c.id).where(STEPS.c.thread_id == thread_id)))
-            )
-        }
-        steps = [
-            step_dict(s, feedback.get(s.id))
-            for s in conn.execute(
-                select(STEPS).where(STEPS.c.thread_id == thread_id)
-                .order_by(STEPS.c.created_at, STEPS.c.id)
-            )
-        ]
-        elements = [
-            element_dict(e)
-            for e in conn.execute(select(ELEMENTS).where(ELEMENTS.c.thread_id == thread_id))
-        ]
-        return cast(ThreadDict, {**thread_dict(row), "steps": steps, "elements": elements})
+        return await self._read(lambda conn: history_reads.thread(conn, thread_id))
 
     async def update_thread(
         self, thread_id: str, name: str | None = None, user_id: str | None = None,
@@ -246,37 +209,8 @@ class ChatDataLayer(BaseDataLayer):
         if not filters.userId:
             raise ValueError("userId is required")
 
-        def q(conn: Connection) -> list[ThreadDict]:
-            query = select(THREADS).where(THREADS.c.user_id == filters.userId)
-            if filters.search:
-                pattern = f"%{filters.search}%"
-                query = query.where(or_(
-                    THREADS.c.name.ilike(pattern),
-                    exists().where(STEPS.c.thread_id == THREADS.c.id,
-                                   STEPS.c.output.ilike(pattern)),
-                ))
-            if filters.feedback is not None:
-                query = query.where(exists().where(
-                    STEPS.c.thread_id == THREADS.c.id, FEEDBACKS.c.for_id == STEPS.c.id,
-                    FEEDBACKS.c.value == int(filters.feedback),
-                ))
-            query = query.order_by(THREADS.c.updated_at.desc(), THREADS.c.id)
-            rows = conn.execute(query.limit(THREAD_LIST_LIMIT)).all()
-            return [cast(ThreadDict, {**thread_dict(r), "steps": [], "elements": []})
-                    for r in rows]
-
-        threads = await self._read(q)
-        start = 0
-        if pagination.cursor:
-            ids = [t["id"] for t in threads]
-            start = ids.index(pagination.cursor) + 1 if pagination.cursor in ids else len(ids)
-        page = threads[start:start + pagination.first]
-        return PaginatedResponse(
-            pageInfo=PageInfo(hasNextPage=len(threads) > start + len(page),
-                              startCursor=page[0]["id"] if page else None,
-                              endCursor=page[-1]["id"] if page else None),
-            data=page,
-        )
+        threads = await self._read(lambda conn: history_reads.threads_of(conn, filters))
+        return history_reads.page(threads, pagination)
 
     # --- steps ---------------------------------------------------------------------------
     @_queued

@@ -9,13 +9,12 @@ from typing import Any
 
 from chainlit.context import ChainlitContextException, context
 from chainlit.user import PersistedUser
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from assistant.ui.history_rows import now, parse_time
-from store.sql.chat_orm import ChatThreadRow
+from store.sql.chat_orm import THREADS
 
 log = logging.getLogger(__name__)
-THREADS: Table = ChatThreadRow.__table__  # type: ignore[assignment]
 Writer = tuple[str | None, str | None, str]  # (user id, user identifier, session thread id)
 _UNREAD = object()
 

@@ -50,12 +50,9 @@ from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.types import TypeEngine
 
 from assistant.ui.history_access import Writer
-from store.sql.chat_orm import ChatElementRow, ChatStepRow, ChatThreadRow
+from store.sql.chat_orm import ELEMENTS, STEPS, THREADS
 
 log = logging.getLogger(__name__)
-THREADS: Table = ChatThreadRow.__table__  # type: ignore[assignment]
-STEPS: Table = ChatStepRow.__table__  # type: ignore[assignment]
-ELEMENTS: Table = ChatElementRow.__table__  # type: ignore[assignment]
 TABLES = {t.name: t for t in (STEPS, ELEMENTS)}
 AT = bindparam("t_at", type_=THREADS.c.updated_at.type)
 

@@ -10,17 +10,11 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Connection, select
 
-from store.sql.chat_orm import ChatElementRow, ChatFeedbackRow, ChatStepRow, ChatThreadRow
+from store.sql.chat_orm import ELEMENTS, FEEDBACKS, STEPS, THREADS
 from store.sql.repository import SqlRepository
-
-THREADS: Any = ChatThreadRow.__table__
-STEPS: Any = ChatStepRow.__table__
-ELEMENTS: Any = ChatElementRow.__table__
-FEEDBACKS: Any = ChatFeedbackRow.__table__
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, Table, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from store.sql.chat_orm import ChatSessionRow
+from store.sql.chat_orm import SESSIONS
 
-SESSIONS: Table = ChatSessionRow.__table__  # type: ignore[assignment]
 MAX_ID = 64
 
 

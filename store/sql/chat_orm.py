@@ -2,7 +2,8 @@
 
 They live in the store's metadata so one Alembic history and one `create_all` cover the
 whole database, and a conversation is kept next to the orders it talks about (SQLite or
-PostgreSQL alike). Only `assistant.datalayer` reads or writes them; the domain never does.
+PostgreSQL alike). Only the chat history's modules (`assistant/ui/datalayer.py` and its
+`history_*`, `ownership`, `reconnect`) read or write them; the domain never does.
 Column names are our own snake_case: the data layer maps them to Chainlit's dictionaries.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.sql.orm import Base
+from store.sql.orm import Base, table
 
 UTCDateTime = DateTime(timezone=True)
 
@@ -109,3 +110,12 @@ class ChatSessionRow(Base):
     thread_id: Mapped[str] = mapped_column(String(64))
     user_identifier: Mapped[str] = mapped_column(String(254))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The tables for Core statements, one name each wherever the history is read or written.
+USERS = table(ChatUserRow)
+THREADS = table(ChatThreadRow)
+STEPS = table(ChatStepRow)
+ELEMENTS = table(ChatElementRow)
+FEEDBACKS = table(ChatFeedbackRow)
+SESSIONS = table(ChatSessionRow)

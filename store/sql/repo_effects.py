@@ -18,9 +18,10 @@ from store.sql.orm import (
     HandoffRow,
     SellerRequestRow,
     VerificationRow,
+    table,
 )
 from store.sql.repo_base import RepositoryBase
-from store.sql.repo_tables import FLAGS, REFUNDS, REQUESTS, table
+from store.sql.repo_tables import FLAGS, REFUNDS, REQUESTS
 
 # Built once: a confirmation's writes go through these, batched (see `RepositoryBase`),
 # and the batch's compiled-SQL cache is keyed by the statement object.

@@ -6,7 +6,7 @@ one part and the ad hoc queries of another always name the same `Table` objects.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Table
 
@@ -23,7 +23,6 @@ from store.domain.model import (
 )
 from store.sql.flows_orm import SellerRow
 from store.sql.orm import (
-    Base,
     CustomerRow,
     ItemRow,
     OrderRow,
@@ -32,13 +31,8 @@ from store.sql.orm import (
     RefusalFlagRow,
     SellerRequestRow,
     StaffRow,
+    table,
 )
-
-
-def table(model: type[Base]) -> Table:
-    # Mapped classes expose their table as a FromClause; these are always plain tables.
-    return cast(Table, model.__table__)
-
 
 CUSTOMERS = table(CustomerRow)
 STAFF = table(StaffRow)
