@@ -58,8 +58,9 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.types import StreamMode
 
+from assistant.agent.budget import TurnBudget
 from assistant.agent.memory import text_of
-from assistant.agent.middleware import CheckToolCalls, RunTools, TurnBudget
+from assistant.agent.middleware import CheckToolCalls, RunTools
 from assistant.agent.protocol import (
     asks_only_whether_cancelled,
     caller_details,

@@ -5,10 +5,10 @@ the hooks):
   anything runs and gives one corrective round per turn (a second request inside the same
   model step, so the repair never enters the state or the memory); keeps one write call
   alone; enforces `Limits.tool_calls`.
-- `TurnBudget` (wrap_model_call, around each request, repairs included): enforces
-  `Limits.model_calls` and the turn's deadline, shortens the OpenAI client's request timeout
-  to the time left, retries a failed request within it, measures the model's time, turns a
-  failed request into a clear stop.
+- `TurnBudget` (wrap_model_call, around each request, repairs included; in
+  `assistant.agent.budget`): enforces `Limits.model_calls` and the turn's deadline, shortens
+  the OpenAI client's request timeout to the time left, retries a failed request within it,
+  measures the model's time, turns a failed request into a clear stop.
 - `RunTools` (wrap_tool_call): runs a step's calls one at a time in the model's order
   (`create_agent` sends each call to its own task, and LangGraph runs tasks in parallel),
   calls our `@tool` functions with the `ToolNode`'s own `ToolRuntime`, and stops the turn
@@ -23,8 +23,6 @@ The write tools are `return_direct`, so `create_agent` ends the run after one of
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +44,7 @@ from langchain_core.tools import BaseTool
 from langgraph.types import Command
 from pydantic import BaseModel
 
+from assistant.agent.budget import ModelHandler
 from assistant.agent.memory import text_of
 from assistant.agent.protocol import (
     PROMISE_NUDGE,
@@ -61,26 +60,21 @@ from assistant.agent.protocol import (
     unasked_items,
     unasked_note,
 )
-from assistant.agent.retries import MIN_ATTEMPT_S, backoff, retryable
 from assistant.agent.turn import (
     MODEL_CONFUSED,
-    MODEL_TIMEOUT,
     TOOL_FAILURE,
     TURN_LIMIT,
     TurnStopped,
     _Budget,
     _budget_of,
-    _model_failure,
     _TurnState,
 )
 from assistant.config import Limits
 from assistant.models.json_tools import JsonToolModel
-from store.telemetry import span
 from tools.context import ToolContext
 from tools.order_tools import WRITE_TOOLS
 
 log = logging.getLogger(__name__)
-ModelHandler = Callable[[ModelRequest[ToolContext]], ModelResponse[Any]]
 ToolHandler = Callable[[ToolCallRequest], ToolMessage | Command[Any]]
 _MAX_REPAIRS = 1  # corrective rounds per turn for malformed tool calls
 _NOT_RUN = "Not run, because an earlier call of this step failed."
@@ -230,84 +224,6 @@ class CheckToolCalls(AgentMiddleware[_TurnState, ToolContext]):
         budget.order.expect(calls)
 
 
-class TurnBudget(AgentMiddleware[_TurnState, ToolContext]):
-    """Each request to the model: within the turn's budget, and never left to hang.
-
-    `request_timeout` is the OpenAI client's own per-request timeout; each request gets the
-    smaller of it and the time the turn has left, and `retries` more attempts on the
-    failures the client would retry, within that time (`assistant.agent.retries`; the
-    client itself then retries nothing). Other models take no timeout option: they are held
-    to the deadline between requests.
-    """
-
-    state_schema = _TurnState
-
-    def __init__(self, limits: Limits, request_timeout: float | None, model_name: str,
-                 retries: int = 0) -> None:
-        super().__init__()
-        self.limits = limits
-        self.request_timeout = request_timeout
-        self.retries = retries if request_timeout is not None else 0
-        self.model_name = model_name
-
-    def wrap_model_call(
-        self, request: ModelRequest[ToolContext], handler: ModelHandler,
-    ) -> ModelResponse[Any]:
-        budget = _budget_of(request.state)
-        left = self._admit(budget)
-        attempt = 0
-        while True:
-            started = time.perf_counter()  # the request, with create_agent's bind_tools around it
-            try:
-                with span(f"chat {self.model_name}", {"gen_ai.operation.name": "chat",
-                                                       "gen_ai.request.model": self.model_name}):
-                    response = handler(self._bounded(request, left))
-                break
-            except Exception as e:
-                wait = self._retry_wait(e, attempt, budget)
-                if wait is None:
-                    raise _model_failure(e) from e
-                log.info("model call failed (%s); trying again in %.2f s", type(e).__name__,
-                         wait)
-            finally:
-                took = time.perf_counter() - started
-                budget.model_time_s += took
-                budget.model_call_s.append(took)
-            time.sleep(wait)
-            attempt += 1
-            left = budget.time_left()
-        answer = response.result[-1] if response.result else None
-        if not isinstance(answer, AIMessage):
-            raise TurnStopped("model_garbage", MODEL_CONFUSED)
-        return ModelResponse(result=[_with_call_ids(answer)])
-
-    def _bounded(self, request: ModelRequest[ToolContext], left: float,
-                 ) -> ModelRequest[ToolContext]:
-        """The request with the time the turn has left as its timeout: a request may not
-        outlive the turn."""
-        if self.request_timeout is None:
-            return request
-        return request.override(model_settings={
-            **request.model_settings, "timeout": min(self.request_timeout, left)})
-
-    def _retry_wait(self, error: Exception, attempt: int, budget: _Budget) -> float | None:
-        """Seconds to wait before trying the request again, or None: don't."""
-        if attempt >= self.retries or isinstance(error, TurnStopped) or not retryable(error):
-            return None
-        wait = backoff(error, attempt)
-        return wait if budget.time_left() - wait >= MIN_ATTEMPT_S else None
-
-    def _admit(self, budget: _Budget) -> float:
-        """Count one more request, or stop the turn; the time the turn has left."""
-        if budget.model_calls >= self.limits.model_calls:
-            raise TurnStopped("model_call_limit", TURN_LIMIT)
-        left = budget.time_left()
-        if left <= 0:
-            raise TurnStopped("turn_timeout", MODEL_TIMEOUT)
-        budget.model_calls += 1
-        return left
-
-
 class RunTools(AgentMiddleware[_TurnState, ToolContext]):
     """Each tool call, inside LangGraph's `ToolNode`: in order, and a crash stops the turn.
 
@@ -391,23 +307,3 @@ def _one_write_at_most(ai: AIMessage) -> AIMessage:
     if not writes or len(ai.tool_calls) == 1:
         return ai
     return ai.model_copy(update={"content": text_of(ai.content), "tool_calls": writes[:1]})
-
-
-def _with_call_ids(ai: AIMessage) -> AIMessage:
-    """Every call gets a unique id: some local servers send none, and results need one."""
-    ids = [c["id"] for c in [*ai.tool_calls, *ai.invalid_tool_calls]]
-    if all(ids) and len(set(ids)) == len(ids):
-        return ai
-    seen: set[str] = set()
-
-    def unique(call_id: str | None) -> str:
-        if not call_id or call_id in seen:
-            call_id = f"call_{uuid.uuid4().hex[:16]}"
-        seen.add(call_id)
-        return call_id
-
-    calls = [ToolCall(name=c["name"], args=c["args"], id=unique(c["id"]), type="tool_call")
-             for c in ai.tool_calls]
-    invalid = [{**c, "id": unique(c["id"])} for c in ai.invalid_tool_calls]
-    return ai.model_copy(update={"tool_calls": calls, "invalid_tool_calls": invalid})
-
